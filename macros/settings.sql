@@ -1,0 +1,59 @@
+{#- The analysis settings (dbt vars), each read through one macro that checks
+    it. A wrong value stops the build with a message that names the setting,
+    instead of producing a plausible-looking but wrong mart. -#}
+
+{% macro _setting_error(name, value, expected) -%}
+    {{ exceptions.raise_compiler_error("Setting " ~ name ~ " must be " ~ expected ~ ", got " ~ (value | string) ~ ". Set it with --vars, `crm-impact build --" ~ (name | replace('_', '-')) ~ "`, or Dagster run config.") }}
+{%- endmacro %}
+
+{% macro crm_go_live_date() -%}
+    {%- set value = var('crm_go_live_date') | string -%}
+    {%- set ns = namespace(ok=false) -%}
+    {%- if value | length == 10 -%}
+        {%- set parsed = modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value) -%}
+        {%- if parsed -%}
+            {%- set ns.ok = true -%}
+            {%- do modules.datetime.datetime.strptime(value, '%Y-%m-%d') -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- if not ns.ok -%}{{ _setting_error('crm_go_live_date', value, 'a date YYYY-MM-DD') }}{%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}
+
+{% macro _non_negative_int(name) -%}
+    {%- set value = var(name) -%}
+    {%- if not modules.re.match('^[0-9]+$', value | string | trim) -%}
+        {{ _setting_error(name, value, 'a whole number of 0 or more') }}
+    {%- endif -%}
+    {{ return(value | string | trim | int) }}
+{%- endmacro %}
+
+{% macro crm_ramp_up_days() -%}{{ return(_non_negative_int('crm_ramp_up_days')) }}{%- endmacro %}
+
+{% macro crm_baseline_months() -%}
+    {%- set value = _non_negative_int('crm_baseline_months') -%}
+    {%- if value < 1 -%}{{ _setting_error('crm_baseline_months', value, 'at least 1') }}{%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}
+
+{% macro retention_window_months() -%}
+    {%- set value = _non_negative_int('retention_window_months') -%}
+    {%- if value < 1 -%}{{ _setting_error('retention_window_months', value, 'at least 1') }}{%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}
+
+{% macro crm_timezone() -%}
+    {%- set value = var('crm_timezone') | string -%}
+    {%- if value not in modules.pytz.all_timezones -%}
+        {{ _setting_error('crm_timezone', value, 'an IANA time zone name such as UTC or Europe/Kyiv') }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}
+
+{% macro reporting_currency() -%}
+    {%- set value = var('reporting_currency') | string -%}
+    {%- if not modules.re.match('^[A-Z]{3}$', value) -%}
+        {{ _setting_error('reporting_currency', value, 'an ISO 4217 code such as UAH') }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}
