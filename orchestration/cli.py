@@ -1,0 +1,179 @@
+"""The ``crm-impact`` command: thin argument parsing over the library modules.
+
+Each subcommand reads the warehouse path from ``CRM_IMPACT_DB`` (see
+``orchestration.paths``), so several warehouses can be kept side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from orchestration import paths
+from orchestration.settings import AnalysisSettings, SettingError
+
+
+def _add_settings_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("analysis settings (default: dbt_project.yml vars)")
+    group.add_argument("--go-live", dest="crm_go_live_date", metavar="YYYY-MM-DD",
+                       help="company-wide go-live date, used when the export has no crm_rollout table")
+    group.add_argument("--ramp-up-days", dest="crm_ramp_up_days", type=int, metavar="N",
+                       help="learning period after go-live that counts neither as before nor after (default 90)")
+    group.add_argument("--baseline-months", dest="crm_baseline_months", type=int, metavar="N",
+                       help="whole months before the go-live month that form the baseline (default 12)")
+    group.add_argument("--retention-window-months", dest="retention_window_months", type=int, metavar="N",
+                       help="rolling window of retention_rate (default 12)")
+    group.add_argument("--timezone", dest="crm_timezone", metavar="TZ",
+                       help="IANA time zone in which months are calendar months (default UTC)")
+    group.add_argument("--currency", dest="reporting_currency", metavar="ISO",
+                       help="reporting currency (default UAH)")
+
+
+def _settings(args: argparse.Namespace) -> AnalysisSettings:
+    return AnalysisSettings(
+        crm_go_live_date=args.crm_go_live_date,
+        crm_ramp_up_days=args.crm_ramp_up_days,
+        crm_baseline_months=args.crm_baseline_months,
+        retention_window_months=args.retention_window_months,
+        crm_timezone=args.crm_timezone,
+        reporting_currency=args.reporting_currency,
+    )
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from orchestration.generate import generate_export
+
+    truth = generate_export(
+        Path(args.out), scale=args.scale, seed=args.seed, fmt=args.format,
+        go_live=dt.date.fromisoformat(args.go_live), rollout=args.rollout, dirty=args.dirty,
+    )
+    rows = sum(truth.get("row_counts", {}).values())
+    print(f"Wrote a CRM export to {args.out} ({rows:,} rows; ground truth in ground_truth.json)")
+    return 0
+
+
+def _load(export_dir: Path, args: argparse.Namespace) -> int:
+    from orchestration.load import LoadError, load_export
+
+    try:
+        report = load_export(
+            export_dir, paths.warehouse_path(),
+            timezone=args.crm_timezone or "UTC", reporting_currency=args.reporting_currency or "UAH",
+        )
+    except LoadError as error:
+        print(f"load failed, nothing was written: {error}", file=sys.stderr)
+        return 1
+    print(report.summary())
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    return _load(Path(args.export_dir), args)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from orchestration.dbt_runner import DbtFailure, build
+
+    try:
+        build(_settings(args), select=args.select or ())
+    except DbtFailure as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    print("crm-impact publish is not implemented yet (issue #9: BI-ready serving database).", file=sys.stderr)
+    return 2
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    print("crm-impact report is not implemented yet (issue #9: the HTML report).", file=sys.stderr)
+    return 2
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from orchestration.dbt_runner import DbtFailure, build
+    from orchestration.scorecard import print_scorecard, read_scorecard
+
+    print(f"Loading the demo export {paths.DEMO_EXPORT} into {paths.warehouse_path()}")
+    status = _load(paths.DEMO_EXPORT, args)
+    if status:
+        return status
+    try:
+        build(_settings(args))
+    except DbtFailure as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    print_scorecard(read_scorecard(paths.warehouse_path()))
+    print(f"Warehouse: {paths.warehouse_path()}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="crm-impact",
+        description="Did the CRM pay off, and where? KPIs before and after the CRM go-live. "
+        "The warehouse is the DuckDB file named by CRM_IMPACT_DB (default warehouse/crm.duckdb).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("generate", help="write a synthetic CRM export with effects of known size",
+                       description="Write a synthetic CRM export that follows the raw contract, with CRM effects "
+                       "of known size after the go-live and their ground truth in ground_truth.json.")
+    p.add_argument("--scale", type=float, default=0.01, help="1 = about 1,000,000 order lines (default 0.01)")
+    p.add_argument("--seed", type=int, default=42, help="random seed; same arguments give identical files")
+    p.add_argument("--out", required=True, help="folder to write the export to")
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="file format (default csv)")
+    p.add_argument("--go-live", default="2024-09-01", help="go-live date YYYY-MM-DD (default 2024-09-01)")
+    p.add_argument("--rollout", choices=("company", "staged"), default="company",
+                   help="company-wide go-live, or staged by department (a control group)")
+    p.add_argument("--dirty", type=float, default=0.0, help="share of rows given contract violations (default 0)")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("load", help="validate a CRM export folder and load it into the raw schema",
+                       description="Validate a CRM export folder against the raw contract and load it into the "
+                       "raw schema of the warehouse. Bad rows go to raw.quarantine with their reason; a missing "
+                       "required table or column stops the load before anything is written.")
+    p.add_argument("export_dir", help="folder with <table>.csv, .csv.gz or .parquet files")
+    p.add_argument("--timezone", dest="crm_timezone", help="time zone of naive timestamps (default UTC)")
+    p.add_argument("--currency", dest="reporting_currency", help="reporting currency (default UAH)")
+    p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser("build", help="build and test every dbt model (staging, facts, KPI marts)",
+                       description="Load the reference seeds, then build and test every dbt model: staging, "
+                       "facts, KPI marts and the before/after comparison.")
+    _add_settings_arguments(p)
+    p.add_argument("--select", nargs="*", help="dbt selection (default: everything)")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("publish", help="copy the marts into the read-only serving file for BI tools",
+                       description="Copy the marts, dimensions and friendly views into the serving DuckDB file "
+                       "(CRM_IMPACT_SERVING_DB) that BI tools open read-only.")
+    p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser("report", help="write the self-contained HTML before/after report",
+                       description="Write reports/crm_impact.html: scorecards, monthly charts and payback.")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("demo", help="load the embedded demo export, build everything, print the scorecard",
+                       description="Load the committed demo export (seeds/demo) through the loader, build every "
+                       "model and print the before/after scorecard.")
+    _add_settings_arguments(p)
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SettingError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

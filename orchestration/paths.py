@@ -1,0 +1,55 @@
+"""Where things live: the dbt project, the warehouse, the demo export, outputs.
+
+Every path that a user may want elsewhere comes from an environment variable,
+so that several warehouses can live side by side:
+
+- ``CRM_IMPACT_DB``: the build warehouse (default ``warehouse/crm.duckdb``).
+- ``CRM_IMPACT_SERVING_DB``: the read-only copy for BI (default ``warehouse/serving.duckdb``).
+- ``CRM_IMPACT_LANDING``: the folder the Dagster sensor watches for new exports.
+- ``CRM_IMPACT_REPORTS``: where the HTML report goes (default ``reports/``).
+
+Relative values are taken from the project root, not the current directory,
+so the CLI, dbt and Dagster agree whichever folder they are started from.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEMO_EXPORT = PROJECT_ROOT / "seeds" / "demo"
+
+
+def _from_env(name: str, default: str) -> Path:
+    path = Path(os.environ.get(name) or default).expanduser()
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def warehouse_path() -> Path:
+    """The DuckDB file that the loader and dbt write (``CRM_IMPACT_DB``)."""
+    return _from_env("CRM_IMPACT_DB", "warehouse/crm.duckdb")
+
+
+def serving_path() -> Path:
+    """The read-only DuckDB file for BI tools (``CRM_IMPACT_SERVING_DB``)."""
+    return _from_env("CRM_IMPACT_SERVING_DB", "warehouse/serving.duckdb")
+
+
+def landing_path() -> Path:
+    """The folder where new CRM exports arrive (``CRM_IMPACT_LANDING``)."""
+    return _from_env("CRM_IMPACT_LANDING", "warehouse/landing")
+
+
+def reports_path() -> Path:
+    """Where the HTML report is written (``CRM_IMPACT_REPORTS``)."""
+    return _from_env("CRM_IMPACT_REPORTS", "reports")
+
+
+def dbt_environment(db_path: Path | None = None) -> dict[str, str]:
+    """The environment dbt needs: the warehouse as an absolute path for profiles.yml."""
+    env = dict(os.environ)
+    db = Path(db_path).resolve() if db_path else warehouse_path()
+    db.parent.mkdir(parents=True, exist_ok=True)
+    env["CRM_IMPACT_DB"] = str(db)
+    return env
