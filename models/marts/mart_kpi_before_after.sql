@@ -1,51 +1,18 @@
--- Before against after, one row per metric and scope. See the YAML description
--- for the statistical method; docs/DECISIONLOG.md for the choices behind it.
-with monthly as (
-    select * from {{ ref('mart_kpi_monthly') }}
-    where crm_period in ('baseline', 'post')
-),
-
-definitions as (
+-- Before against after, one row per metric and scope. The method is in the
+-- YAML description; the choices behind it in docs/DECISIONLOG.md.
+with definitions as (
     select * from {{ ref('kpi_definitions') }}
+    where period_aggregation <> 'payback'
 ),
 
-period_stats as (
-    select
-        monthly.metric_id,
-        monthly.scope_type,
-        monthly.scope_value,
-        monthly.crm_period,
-        count(*) as month_count,
-        sum(monthly.record_count) as record_count,
-        case definitions.period_aggregation
-            when 'ratio' then {{ safe_divide('sum(monthly.numerator)', 'sum(monthly.denominator)') }}
-            else avg(monthly.metric_value)
-        end as period_value,
-        avg(monthly.metric_value) as mean_of_months,
-        var_samp(monthly.metric_value) as variance_of_months
-    from monthly
-    inner join definitions
-        on monthly.metric_id = definitions.metric_id
-    group by monthly.metric_id, monthly.scope_type, monthly.scope_value, monthly.crm_period,
-        definitions.period_aggregation
+period_values as (
+    select * from {{ ref('int_kpi__period_values') }}
 ),
 
--- each post month against the same calendar month of the baseline
-season_pairs as (
-    select
-        post.metric_id,
-        post.scope_type,
-        post.scope_value,
-        post.metric_value - baseline.metric_value as paired_change,
-        baseline.metric_value as reference_value
-    from monthly as post
-    inner join monthly as baseline
-        on post.metric_id = baseline.metric_id
-        and post.scope_type = baseline.scope_type
-        and post.scope_value = baseline.scope_value
-        and extract(month from post.month_start) = extract(month from baseline.month_start)
-        and baseline.crm_period = 'baseline'
-    where post.crm_period = 'post'
+scopes as (
+    select distinct metric_id, scope_type, scope_value from {{ ref('int_kpi__monthly') }}
+    union
+    select metric_id, 'company', 'all' from definitions
 ),
 
 season_adjusted as (
@@ -53,17 +20,12 @@ season_adjusted as (
         metric_id,
         scope_type,
         scope_value,
-        count(*) as paired_month_count,
-        avg(paired_change) as season_adjusted_change,
-        {{ safe_divide('avg(paired_change)', 'avg(reference_value)') }} as season_adjusted_relative_change
-    from season_pairs
+        count(*) as paired_months,
+        avg(metric_value) - avg(counterfactual_value) as season_adjusted_change,
+        {{ safe_divide('avg(metric_value)', 'avg(counterfactual_value)') }} - 1 as season_adjusted_relative_change
+    from {{ ref('int_kpi__counterfactual') }}
+    where crm_period = 'post'
     group by metric_id, scope_type, scope_value
-),
-
-scopes as (
-    select distinct metric_id, scope_type, scope_value from {{ ref('mart_kpi_monthly') }}
-    union
-    select metric_id, 'company', 'all' from definitions
 ),
 
 compared as (
@@ -81,7 +43,8 @@ compared as (
         baseline.period_value as baseline_value,
         post.period_value as post_value,
         post.period_value - baseline.period_value as absolute_change,
-        {{ safe_divide('post.period_value - baseline.period_value', 'abs(baseline.period_value)') }} as relative_change,
+        {{ safe_divide('post.period_value - baseline.period_value', 'abs(baseline.period_value)') }}
+            as relative_change,
         sqrt(baseline.variance_of_months / baseline.month_count + post.variance_of_months / post.month_count)
             as change_standard_error,
         -- Welch-Satterthwaite degrees of freedom
@@ -90,18 +53,24 @@ compared as (
             power(baseline.variance_of_months / baseline.month_count, 2) / nullif(baseline.month_count - 1, 0)
             + power(post.variance_of_months / post.month_count, 2) / nullif(post.month_count - 1, 0),
           0) as welch_df,
-        season_adjusted.paired_month_count,
+        season_adjusted.paired_months,
         season_adjusted.season_adjusted_change,
-        season_adjusted.season_adjusted_relative_change
+        season_adjusted.season_adjusted_relative_change,
+        did.did_change,
+        did.did_relative_change,
+        did.did_standard_error,
+        did.did_welch_df,
+        did.treated_wave,
+        did.first_control_wave
     from scopes
     inner join definitions
         on scopes.metric_id = definitions.metric_id
-    left join period_stats as baseline
+    left join period_values as baseline
         on scopes.metric_id = baseline.metric_id
         and scopes.scope_type = baseline.scope_type
         and scopes.scope_value = baseline.scope_value
         and baseline.crm_period = 'baseline'
-    left join period_stats as post
+    left join period_values as post
         on scopes.metric_id = post.metric_id
         and scopes.scope_type = post.scope_type
         and scopes.scope_value = post.scope_value
@@ -110,6 +79,9 @@ compared as (
         on scopes.metric_id = season_adjusted.metric_id
         and scopes.scope_type = season_adjusted.scope_type
         and scopes.scope_value = season_adjusted.scope_value
+    left join {{ ref('int_kpi__difference_in_differences') }} as did
+        on scopes.metric_id = did.metric_id
+        and scopes.scope_type = 'company'
 )
 
 select
@@ -134,16 +106,22 @@ select
     end as improved,
     absolute_change - {{ t_quantile_975('greatest(welch_df, 1)') }} * change_standard_error as change_ci95_low,
     absolute_change + {{ t_quantile_975('greatest(welch_df, 1)') }} * change_standard_error as change_ci95_high,
-    paired_month_count as season_paired_months,
+    paired_months as season_paired_months,
     season_adjusted_change,
     season_adjusted_relative_change,
+    treated_wave as did_treated_wave,
+    first_control_wave as did_control_wave,
+    did_change,
+    did_relative_change,
+    did_change - {{ t_quantile_975('greatest(did_welch_df, 1)') }} * did_standard_error as did_ci95_low,
+    did_change + {{ t_quantile_975('greatest(did_welch_df, 1)') }} * did_standard_error as did_ci95_high,
     case
         when baseline_value is not null and post_value is not null then 'ok'
         else 'not_available'
     end as status,
     case
-        when baseline_value is null and post_value is null then 'no data in the baseline or the post period'
-        when baseline_value is null then 'no data in the baseline period'
-        when post_value is null then 'no data in the post period (yet)'
+        when baseline_value is null and post_value is null then 'no records in the baseline or the post period'
+        when baseline_value is null then 'no records in the baseline period'
+        when post_value is null then 'no records in the post period (yet)'
     end as status_reason
 from compared

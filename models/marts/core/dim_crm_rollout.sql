@@ -1,5 +1,6 @@
--- When the CRM went live, per rollout scope, and the periods that follow from
--- it. Without a crm_rollout table the company goes live on crm_go_live_date.
+-- When the CRM went live, per rollout scope (company, department, region, and
+-- rollout_wave: the scopes that went live on one day), and the periods that
+-- follow from it. Without a crm_rollout table the company goes live on crm_go_live_date.
 -- With a staged rollout the company row spans the whole transition: its
 -- baseline ends before the first scope goes live and its post period starts
 -- after the last scope's ramp-up (DECISIONLOG: "company period in a staged rollout").
@@ -37,9 +38,24 @@ company as (
     group by declared_company.go_live_date
 ),
 
+-- scopes that went live on the same day form a rollout wave; the waves of a
+-- staged rollout are the treated and control groups of the DiD estimate
+waves as (
+    select
+        'rollout_wave' as scope_type,
+        cast(go_live_date as {{ dbt.type_string() }}) as scope_value,
+        go_live_date,
+        false as is_from_settings
+    from scopes
+    group by go_live_date
+),
+
 all_scopes as (
     select scope_type, scope_value, go_live_date, go_live_date as last_go_live_date, is_from_settings
     from scopes
+    union all
+    select scope_type, scope_value, go_live_date, go_live_date as last_go_live_date, is_from_settings
+    from waves
     union all
     select scope_type, scope_value, go_live_date, last_go_live_date, is_from_settings
     from company

@@ -1,0 +1,60 @@
+{{ config(materialized='table') }}
+-- Every KPI record of every family, expanded to the scopes it counts in
+-- (company; its department and region when it has them; the rollout wave of
+-- its department or region in a staged rollout) with the CRM period of its
+-- month for that scope. The single place where scopes and periods are
+-- attached, so that every metric follows the same rules.
+with records as (
+    {% for family in ['financial'] %}
+    select '{{ family }}' as family, metric_id, month_start, department, region, numerator, denominator, record_value
+    from {{ ref('kpi_' ~ family ~ '__records') }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+rollout as (
+    select * from {{ ref('dim_crm_rollout') }}
+),
+
+scoped as (
+    select records.*, 'company' as scope_type, 'all' as scope_value
+    from records
+    union all
+    select records.*, 'department' as scope_type, department as scope_value
+    from records
+    where department is not null
+    union all
+    select records.*, 'region' as scope_type, region as scope_value
+    from records
+    where region is not null
+    union all
+    select records.*, 'rollout_wave' as scope_type, cast(rollout.go_live_date as {{ dbt.type_string() }}) as scope_value
+    from records
+    inner join rollout
+        on (rollout.scope_type = 'department' and records.department = rollout.scope_value)
+        or (rollout.scope_type = 'region' and records.region = rollout.scope_value)
+),
+
+periods as (
+    select * from {{ ref('int_calendar__month_periods') }}
+)
+
+select
+    scoped.family,
+    scoped.metric_id,
+    scoped.month_start,
+    scoped.scope_type,
+    scoped.scope_value,
+    coalesce(scope_periods.crm_period, company_periods.crm_period, 'outside') as crm_period,
+    scoped.numerator,
+    scoped.denominator,
+    scoped.record_value
+from scoped
+-- a scope without a go-live of its own follows the company's periods
+left join periods as scope_periods
+    on scoped.month_start = scope_periods.month_start
+    and scoped.scope_type = scope_periods.scope_type
+    and scoped.scope_value = scope_periods.scope_value
+left join periods as company_periods
+    on scoped.month_start = company_periods.month_start
+    and company_periods.scope_type = 'company'
