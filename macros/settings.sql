@@ -9,11 +9,12 @@
 {% macro crm_go_live_date() -%}
     {%- set value = var('crm_go_live_date') | string -%}
     {%- set ns = namespace(ok=false) -%}
-    {%- if value | length == 10 -%}
-        {%- set parsed = modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value) -%}
-        {%- if parsed -%}
-            {%- set ns.ok = true -%}
-            {%- do modules.datetime.datetime.strptime(value, '%Y-%m-%d') -%}
+    {%- if modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value) -%}
+        {%- set year, month, day = value[0:4] | int, value[5:7] | int, value[8:10] | int -%}
+        {%- if 1 <= month <= 12 and year >= 1900 -%}
+            {%- set next_month = modules.datetime.date(year + (month // 12), month % 12 + 1, 1) -%}
+            {%- set days_in_month = (next_month - modules.datetime.timedelta(days=1)).day -%}
+            {%- set ns.ok = 1 <= day <= days_in_month -%}
         {%- endif -%}
     {%- endif -%}
     {%- if not ns.ok -%}{{ _setting_error('crm_go_live_date', value, 'a date YYYY-MM-DD') }}{%- endif -%}

@@ -1,41 +1,51 @@
-"""Running dbt from the CLI: in-process through dbt's programmatic runner.
+"""Running dbt from the CLI and the tests: the dbt of this virtualenv, in a
+subprocess.
 
-Dagster runs dbt through dagster-dbt's DbtCliResource instead (one event per
-model for the asset graph); both point dbt at the same project, profile and
-warehouse (``paths.dbt_environment``).
+A subprocess, not dbt's in-process runner, because dbt-duckdb keeps its
+connection open for the life of the process, and the CLI reads the warehouse
+right after a build (the demo's scorecard). Dagster runs dbt through
+dagster-dbt's DbtCliResource, also a subprocess; both point dbt at the same
+project, profile and warehouse (``paths.dbt_environment``).
 """
 
 from __future__ import annotations
 
-import os
+import subprocess
+import sys
+from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 
 from orchestration.paths import PROJECT_ROOT, dbt_environment
 from orchestration.settings import AnalysisSettings
 
+DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
+
 
 class DbtFailure(RuntimeError):
-    """dbt reported an error or a failing test."""
+    """dbt reported an error or a failing test; the message ends with dbt's last lines."""
 
 
 def run_dbt(args: Sequence[str], settings: AnalysisSettings | None = None, db_path: Path | None = None) -> None:
-    """Run one dbt command against the project and a warehouse (default: CRM_IMPACT_DB)."""
-    from dbt.cli.main import dbtRunner
+    """Run one dbt command against the project and a warehouse (default: CRM_IMPACT_DB).
 
-    full_args = [*args, "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT)]
+    dbt's output is passed through line by line; on failure its last lines are
+    in the exception, so the reason (a failing test, a wrong setting) is not lost.
+    """
+    command = [str(DBT_EXECUTABLE), *args, "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT)]
     if settings is not None and settings.dbt_vars():
-        full_args += ["--vars", settings.dbt_vars_json()]
-    previous = dict(os.environ)
-    os.environ.update(dbt_environment(db_path))
-    try:
-        result = dbtRunner().invoke(full_args)
-    finally:
-        os.environ.clear()
-        os.environ.update(previous)
-    if not result.success:
-        detail = f": {result.exception}" if result.exception else ""
-        raise DbtFailure(f"dbt {' '.join(args)} failed{detail}")
+        command += ["--vars", settings.dbt_vars_json()]
+    tail: deque[str] = deque(maxlen=40)
+    with subprocess.Popen(
+        command, cwd=PROJECT_ROOT, env=dbt_environment(db_path), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, bufsize=1,
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            sys.stdout.write(line)
+            tail.append(line.rstrip())
+    if process.returncode != 0:
+        raise DbtFailure(f"dbt {' '.join(args)} failed (exit {process.returncode}):\n" + "\n".join(tail))
 
 
 def build(settings: AnalysisSettings | None = None, select: Sequence[str] = (), db_path: Path | None = None) -> None:
