@@ -1,21 +1,24 @@
-"""The raw tables, one asset each, materialized together by the loader.
+"""The raw tables, one asset each, materialized together by the loader, with
+the loader's own checks: a missing required table fails, a high share of
+quarantined rows warns.
 
 Downstream dbt sources are keyed ``raw/<table>`` too, so the graph runs from
 the export through the loader into every model.
 """
-
 
 from pathlib import Path
 
 import dagster as dg
 
 from orchestration import paths
-from orchestration.contract import TABLES
+from orchestration.contract import REQUIRED_TABLES, TABLES
 from orchestration.defs.dbt_models import WAREHOUSE_POOL
+
+RAW_KEYS = {table.name: dg.AssetKey(["raw", table.name]) for table in TABLES}
 
 RAW_SPECS = [
     dg.AssetSpec(
-        key=dg.AssetKey(["raw", table.name]),
+        key=RAW_KEYS[table.name],
         group_name="raw",
         description=f"{table.description} Loaded by `crm-impact load` (raw contract v1).",
         kinds={"duckdb"},
@@ -24,28 +27,56 @@ RAW_SPECS = [
     for table in TABLES
 ]
 
+QUARANTINE_CHECK = "quarantine_share_below_threshold"
+PRESENT_CHECK = "required_table_present"
+
+CHECK_SPECS = [
+    dg.AssetCheckSpec(QUARANTINE_CHECK, asset=RAW_KEYS[t.name],
+                      description="Warns when more than the allowed share of the file's rows were quarantined.")
+    for t in TABLES
+] + [
+    dg.AssetCheckSpec(PRESENT_CHECK, asset=RAW_KEYS[name],
+                      description="Fails when the export has no file for this required table.")
+    for name in REQUIRED_TABLES
+]
+
 
 class LoadConfig(dg.Config):
-    """Which export folder to load; empty = the embedded demo export."""
+    """Which export folder to load (empty = the embedded demo export) and how."""
 
     export_dir: str = ""
     timezone: str = "UTC"
     reporting_currency: str = "UAH"
+    max_quarantine_share: float = 0.05
 
 
-@dg.multi_asset(specs=RAW_SPECS, pool=WAREHOUSE_POOL)
+@dg.multi_asset(specs=RAW_SPECS, check_specs=CHECK_SPECS, pool=WAREHOUSE_POOL)
 def raw_crm_tables(context: dg.AssetExecutionContext, config: LoadConfig):
     """Validate an export and load it into the raw schema (quarantining bad rows)."""
-    from orchestration.load import load_export
+    from orchestration.load import LoadError, load_export
 
     export_dir = Path(config.export_dir) if config.export_dir else paths.DEMO_EXPORT
-    report = load_export(
-        export_dir, paths.warehouse_path(), timezone=config.timezone, reporting_currency=config.reporting_currency
-    )
+    missing = [name for name in REQUIRED_TABLES if not _has_file(export_dir, name)]
+    if missing:
+        for name in REQUIRED_TABLES:
+            yield dg.AssetCheckResult(
+                asset_key=RAW_KEYS[name], check_name=PRESENT_CHECK, passed=name not in missing,
+                metadata={"export_dir": str(export_dir)},
+            )
+        raise dg.Failure(f"the export {export_dir} has no file for the required table(s) {', '.join(missing)}")
+    try:
+        report = load_export(
+            export_dir, paths.warehouse_path(),
+            timezone=config.timezone, reporting_currency=config.reporting_currency,
+        )
+    except LoadError as error:
+        raise dg.Failure(f"load failed, nothing was written: {error}") from error
     context.log.info(report.summary())
     for table_report in report.tables:
+        key = RAW_KEYS[table_report.table]
+        share = table_report.rows_quarantined / table_report.rows_read if table_report.rows_read else 0.0
         yield dg.MaterializeResult(
-            asset_key=dg.AssetKey(["raw", table_report.table]),
+            asset_key=key,
             metadata={
                 "export_dir": str(export_dir),
                 "source_file": str(table_report.file) if table_report.file else "absent",
@@ -55,3 +86,16 @@ def raw_crm_tables(context: dg.AssetExecutionContext, config: LoadConfig):
                 "rows_quarantined": table_report.rows_quarantined,
             },
         )
+        yield dg.AssetCheckResult(
+            asset_key=key, check_name=QUARANTINE_CHECK, passed=share <= config.max_quarantine_share,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"quarantined_share": share, "threshold": config.max_quarantine_share},
+        )
+        if table_report.table in REQUIRED_TABLES:
+            yield dg.AssetCheckResult(asset_key=key, check_name=PRESENT_CHECK, passed=True)
+
+
+def _has_file(export_dir: Path, table: str) -> bool:
+    from orchestration.load.discover import FORMATS
+
+    return any((export_dir / f"{table}{suffix}").is_file() for suffix in FORMATS)
