@@ -1,0 +1,102 @@
+"""Write a validated file into its raw table and its rejects into raw.quarantine.
+
+Upsert by primary key, as DELETE of the keys in the file followed by INSERT:
+rows whose key is already in raw are replaced, new keys are added, and keys
+the file does not mention stay (exports can be incremental). DuckDB's
+``INSERT OR REPLACE`` would need a PRIMARY KEY index on every raw table; a
+delete-then-insert inside the load's transaction gives the same result with
+one hash join and no index to maintain.
+
+The replacement is whole-row: a newer export's row replaces the stored one
+even if some of its values are NULL, because the export is the CRM's current
+state of that record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+from orchestration.load.schema import qualified
+from orchestration.load.sql import ident, literal
+from orchestration.load.validate import Stage
+
+
+def upsert_rows(
+    con: duckdb.DuckDBPyConnection,
+    stage: Stage,
+    extras_in_raw: dict[str, str],
+    *,
+    source_file: str,
+    loaded_at: dt.datetime,
+) -> int:
+    """Replace-or-insert the winning valid rows of ``stage``; return how many were written."""
+    cols = stage.cols
+    table = cols.table
+    target = qualified(table.name)
+    winners = f"{ident(stage.name)} WHERE _dup_rank = 1"
+
+    on = " AND ".join(f"{target}.{ident(k)} = s.{stage.typed(k)}" for k in table.primary_key)
+    keys = ", ".join(stage.typed(k) for k in table.primary_key)
+    con.execute(f"DELETE FROM {target} USING (SELECT {keys} FROM {winners}) AS s WHERE {on}")
+
+    names = [ident(c) for c in table.column_names]
+    values = [stage.typed(c) for c in table.column_names]
+    for name, position in cols.extras:
+        names.append(ident(extras_in_raw[name.lower()]))
+        values.append(stage.clean(position))
+    names += [ident("_source_file"), ident("_loaded_at")]
+    values += ["$source_file", "$loaded_at"]
+    inserted = con.execute(
+        f"INSERT INTO {target} ({', '.join(names)}) "
+        f"SELECT {', '.join(values)} FROM {winners} ORDER BY _row_number",
+        {"source_file": source_file, "loaded_at": loaded_at},
+    ).fetchone()[0]
+    return int(inserted)
+
+
+def quarantine_rows(
+    con: duckdb.DuckDBPyConnection,
+    stage: Stage,
+    *,
+    load_id: str,
+    source_file: str,
+    loaded_at: dt.datetime,
+) -> int:
+    """Insert every row of ``stage`` that is not loaded into raw.quarantine; return how many.
+
+    A row is quarantined once, with the column of its first failed rule and all
+    its reasons. A valid row that lost its key to a later row is quarantined
+    as a duplicate. raw_row holds the row's original text, by header name.
+    """
+    cols = stage.cols
+    key_cols = cols.table.primary_key
+    key_text = " || ', ' || ".join(
+        f"{literal(k + '=')} || coalesce({stage.clean(cols.contract[k])}, 'NULL')" for k in key_cols
+    )
+    duplicate_reason = (
+        f"'duplicate primary key (' || {key_text} || '): row ' || CAST(_winner AS VARCHAR) "
+        f"|| ' later in the file wins'"
+    )
+    raw_row = "CAST(json_object(" + ", ".join(
+        f"{literal(name)}, {stage.text(i)}" for i, name in enumerate(cols.names)
+    ) + ") AS VARCHAR)"
+    inserted = con.execute(
+        f"""
+        INSERT INTO {qualified('quarantine')}
+            (load_id, table_name, source_file, row_number, column_name, reason, raw_row, quarantined_at)
+        SELECT
+            $load_id, $table_name, $source_file, _row_number,
+            CASE WHEN _ok THEN {literal(', '.join(key_cols))} ELSE _errors[1].column_name END,
+            CASE WHEN _ok THEN {duplicate_reason}
+                 ELSE array_to_string(list_transform(_errors, lambda e: e.reason), '; ') END,
+            {raw_row},
+            $loaded_at
+        FROM {ident(stage.name)}
+        WHERE NOT _ok OR _dup_rank > 1
+        ORDER BY _row_number
+        """,
+        {"load_id": load_id, "table_name": cols.table.name, "source_file": source_file, "loaded_at": loaded_at},
+    ).fetchone()[0]
+    return int(inserted)
