@@ -1,0 +1,121 @@
+"""The ``bi`` schema: what a BI user should open first.
+
+The marts are keyed by metric_id and carry the numbers; a dashboard also
+wants the catalog's labels (English and Ukrainian) and a plain verdict. These
+views add them, so no BI tool has to re-implement the join or the verdict rule.
+
+They select ``m.*`` from the marts, so a column added to a mart appears in the
+view without a change here. The verdict follows the same rule as the terminal
+scorecard (``orchestration.scorecard.ScorecardRow.verdict``) and the report:
+not available when the mart says so, no clear change when the 95% interval of
+the change spans 0, otherwise better or worse by the metric's direction.
+
+Views are stored as SQL in the serving file and resolved inside it, so they
+work whatever name a reader attaches the file under.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from orchestration.publish.sql import literal
+
+# Not "serving": DuckDB names a database after its file, so in serving.duckdb a
+# schema "serving" makes `serving.kpi_scorecard` ambiguous (catalog or schema?)
+# and every query in a BI tool fails with a binder error.
+SCHEMA = "bi"
+
+VERDICT_SQL = """
+    case
+        when ba.status is distinct from 'ok' then 'not available'
+        when ba.change_ci95_low <= 0 and ba.change_ci95_high >= 0 then 'no clear change'
+        when ba.improved then 'better'
+        else 'worse'
+    end
+"""
+
+FAMILY_ORDER_SQL = """
+    case {column}
+        when 'financial' then 1 when 'process' then 2 when 'service' then 3
+        when 'staff' then 4 when 'customer_base' then 5 when 'adoption' then 6
+        else 7
+    end
+"""
+
+VIEWS: dict[str, tuple[str, str]] = {
+    "kpi_scorecard": (
+        f"""
+        select
+            ba.metric_id,
+            coalesce(d.label_en, ba.metric_id) as label_en,
+            coalesce(d.label_uk, ba.metric_id) as label_uk,
+            ba.* exclude (metric_id),
+            {VERDICT_SQL} as verdict,
+            d.is_catalog_metric,
+            {FAMILY_ORDER_SQL.format(column="ba.family")} as family_order
+        from marts.mart_kpi_before_after as ba
+        left join reference.kpi_definitions as d on d.metric_id = ba.metric_id
+        """,
+        "Before/after per metric and scope (marts.mart_kpi_before_after) with the catalog labels "
+        "and a verdict: better, worse, no clear change (95% interval spans 0) or not available "
+        "(see status_reason).",
+    ),
+    "kpi_monthly": (
+        f"""
+        select
+            m.month_start,
+            m.metric_id,
+            coalesce(d.label_en, m.metric_id) as label_en,
+            coalesce(d.label_uk, m.metric_id) as label_uk,
+            m.* exclude (month_start, metric_id),
+            d.is_catalog_metric,
+            {FAMILY_ORDER_SQL.format(column="m.family")} as family_order
+        from marts.mart_kpi_monthly as m
+        left join reference.kpi_definitions as d on d.metric_id = m.metric_id
+        """,
+        "Monthly value of every metric and scope (marts.mart_kpi_monthly) with the catalog labels; "
+        "crm_period says whether the month is baseline, ramp_up, post or outside.",
+    ),
+}
+
+PUBLISH_INFO_COMMENT = (
+    "One row per table copied by the last publish: when (published_at, UTC), from which "
+    "warehouse, its row count, and the latest month of marts.mart_kpi_monthly."
+)
+
+REQUIRED_TABLES = ("marts.mart_kpi_before_after", "marts.mart_kpi_monthly", "reference.kpi_definitions")
+
+
+def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Create the friendly views in the current database; return their qualified names."""
+    con.execute(f"create schema if not exists {SCHEMA}")
+    names = []
+    for name, (query, comment) in VIEWS.items():
+        con.execute(f"create view {SCHEMA}.{name} as {query}")
+        con.execute(f"comment on view {SCHEMA}.{name} is {literal(comment)}")
+        names.append(f"{SCHEMA}.{name}")
+    return names
+
+
+def create_publish_info(
+    con: duckdb.DuckDBPyConnection, rows: list[tuple[object, ...]]
+) -> str:
+    """Create bi.publish_info from (published_at, source_path, schema, table, row_count,
+    latest_month, duckdb_version) rows."""
+    con.execute(f"create schema if not exists {SCHEMA}")
+    con.execute(
+        f"""
+        create table {SCHEMA}.publish_info (
+            published_at timestamp not null,
+            source_path varchar not null,
+            table_schema varchar not null,
+            table_name varchar not null,
+            row_count bigint not null,
+            latest_month date,
+            duckdb_version varchar
+        )
+        """
+    )
+    con.executemany(f"insert into {SCHEMA}.publish_info values (?, ?, ?, ?, ?, ?, ?)", rows)
+    con.execute(f"comment on table {SCHEMA}.publish_info is {literal(PUBLISH_INFO_COMMENT)}")
+    return f"{SCHEMA}.publish_info"

@@ -1,0 +1,269 @@
+"""Lay out the report page and write it as one self-contained HTML file.
+
+Self-contained because the report is mailed around and opened on laptops
+without internet (or behind a proxy): plotly.js (about 4.8 MB) is inlined once
+in the page head, every chart fragment only calls ``Plotly.newPlot``, and the
+CSS is inline. No fonts, images or scripts are fetched from anywhere.
+
+The file is written under a temporary name and renamed into place, so a web
+server or a browser refresh never shows half a page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+import uuid
+from pathlib import Path
+
+from plotly.offline import get_plotlyjs
+
+from orchestration.report import fmt
+from orchestration.report.charts import PAYBACK_CHART_ID, chart_id, metric_figure, payback_figure, to_fragment
+from orchestration.report.data import FAMILY_LABELS, Metric, ReportData, read_report_data
+
+CSS = """
+:root { --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --bg-soft: #f6f8fa; }
+* { box-sizing: border-box; }
+body { margin: 0; color: var(--fg); background: #fff;
+       font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif; }
+main { max-width: 1320px; margin: 0 auto; padding: 28px 32px 64px; }
+h1 { font-size: 28px; margin: 0 0 4px; }
+h2 { font-size: 21px; margin: 40px 0 12px; padding-bottom: 6px; border-bottom: 1px solid var(--line); }
+.uk { color: var(--muted); font-weight: normal; }
+h1 .uk, h2 .uk { font-size: 0.72em; margin-left: 8px; }
+.lead { color: var(--muted); max-width: 900px; margin: 4px 0 20px; }
+.settings { display: grid; grid-template-columns: max-content 1fr; gap: 4px 20px; margin: 0 0 16px;
+            padding: 14px 18px; background: var(--bg-soft); border: 1px solid var(--line); border-radius: 8px; }
+.settings dt { color: var(--muted); }
+.settings dd { margin: 0; }
+.summary { display: flex; flex-wrap: wrap; gap: 10px; margin: 12px 0; }
+.chip { display: inline-block; padding: 1px 9px; border-radius: 999px; color: #fff; font-size: 13px;
+        font-weight: 600; white-space: nowrap; }
+nav { margin: 10px 0 0; font-size: 14px; }
+nav a { margin-right: 14px; color: #0969da; text-decoration: none; }
+table.scorecard { width: 100%; border-collapse: collapse; font-size: 14px; margin: 8px 0 18px; }
+.scorecard th { text-align: left; font-weight: 600; color: var(--muted); font-size: 12px; text-transform: uppercase;
+                letter-spacing: .03em; border-bottom: 2px solid var(--line); padding: 6px 8px; }
+.scorecard td { border-bottom: 1px solid var(--line); padding: 7px 8px; vertical-align: top; }
+.scorecard td.num, .scorecard th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.scorecard .sub { display: block; color: var(--muted); font-size: 12px; }
+.scorecard tr.secondary td:first-child { padding-left: 22px; }
+.scorecard tr.secondary .name { font-weight: normal; }
+.name { font-weight: 600; }
+.reason { display: block; color: var(--muted); font-size: 12px; max-width: 260px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 18px; }
+.chart { border: 1px solid var(--line); border-radius: 8px; padding: 8px 6px 0; margin: 0; min-width: 0; }
+.chart figcaption { font-weight: 600; font-size: 15px; padding: 2px 8px 0; }
+.chart figcaption .uk { font-size: 13px; margin-left: 6px; }
+.note { color: var(--muted); font-size: 14px; }
+.unavailable { padding: 14px 18px; border: 1px dashed var(--line); border-radius: 8px; color: var(--muted);
+               background: var(--bg-soft); }
+footer { margin-top: 48px; color: var(--muted); font-size: 13px; border-top: 1px solid var(--line); padding-top: 12px; }
+"""
+
+VERDICT_TEXT = {
+    "better": "better",
+    "worse": "worse",
+    "no clear change": "no clear change",
+    "not available": "not available",
+}
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _chip(verdict: str) -> str:
+    return f'<span class="chip" style="background:{fmt.VERDICT_COLOURS[verdict]}">{_e(VERDICT_TEXT[verdict])}</span>'
+
+
+def _sub(text: str) -> str:
+    """A second line under a number; nothing when there is nothing to say."""
+    return "" if text in ("", "—") else f"<span class='sub'>{text}</span>"
+
+
+def _month(day: dt.date | None) -> str:
+    return day.strftime("%Y-%m") if day else "—"
+
+
+def _previous_month(month: dt.date) -> dt.date:
+    return (month - dt.timedelta(days=1)).replace(day=1)
+
+
+def _header(data: ReportData, generated_at: dt.datetime) -> str:
+    company = data.company
+    rows: list[tuple[str, str]] = [("Data period", f"{_month(data.first_month)} … {_month(data.last_month)}")]
+    if company is not None:
+        origin = ("the crm_go_live_date setting (the export has no crm_rollout table)"
+                  if company.is_from_settings else "the export's crm_rollout table")
+        rows.append(("Go-live", f"{company.go_live_date:%Y-%m-%d} <span class='uk'>from {_e(origin)}</span>"))
+        staged = data.staged_rollouts
+        if staged:
+            waves: dict[dt.date, list[str]] = {}
+            for r in staged:
+                waves.setdefault(r.go_live_date, []).append(f"{r.scope_type} {r.scope_value}")
+            rows.append(("Staged rollout", "<br>".join(
+                f"{day:%Y-%m-%d}: {_e(', '.join(sorted(scopes)))}" for day, scopes in sorted(waves.items()))))
+        rows.append(("Ramp-up", f"{data.ramp_up_days} days, ends {company.ramp_up_end_date:%Y-%m-%d} "
+                                "<span class='uk'>(counted neither before nor after)</span>"))
+        baseline_end = _previous_month(company.go_live_date.replace(day=1))
+        rows.append(("Baseline", f"{data.baseline_months} months, {_month(company.baseline_start_month)} … "
+                                 f"{_month(baseline_end)}"))
+        rows.append(("Post period", f"from {_month(company.first_post_month)}"))
+    rows.append(("Source", f"<code>{_e(data.source_path)}</code>"))
+    rows.append(("Generated", f"{generated_at:%Y-%m-%d %H:%M} UTC"))
+    settings = "".join(f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in rows)
+
+    counts = {v: sum(1 for m in data.metrics if m.verdict == v and m.is_catalog_metric) for v in fmt.VERDICT_COLOURS}
+    summary = "".join(f"<span>{_chip(v)} {n}</span>" for v, n in counts.items())
+    nav = "".join(
+        f'<a href="#family-{_e(f)}">{_e(FAMILY_LABELS.get(f, (f, ""))[0])}</a>' for f in data.families
+    )
+    return f"""
+<header>
+  <h1>CRM impact report <span class="uk">Звіт про ефективність CRM</span></h1>
+  <p class="lead">Did the CRM pay off? Every KPI of the catalog is compared between the baseline (whole months
+  before the go-live) and the post period (whole months after the ramp-up), for the whole company. The change
+  comes with a 95% interval; a verdict says better or worse only when the interval does not span zero.</p>
+  <dl class="settings">{settings}</dl>
+  <div class="summary" title="catalog metrics by verdict">Catalog metrics: {summary}</div>
+  <nav><a href="#payback">Payback</a>{nav}</nav>
+</header>"""
+
+
+def _payback_section(data: ReportData) -> str:
+    title = '<h2 id="payback">Payback <span class="uk">Термін окупності та окупність вкладень</span></h2>'
+    if data.payback is None:
+        return (title + '<p class="unavailable">Payback not available: the warehouse has no '
+                "<code>marts.mart_crm_payback</code> table (it needs the CRM costs of the export and a build "
+                "that includes the payback model).</p>")
+    if not data.payback:
+        return title + '<p class="unavailable">Payback not available: marts.mart_crm_payback has no months yet.</p>'
+    if not any(p.cumulative_crm_costs for p in data.payback):
+        return (title + '<p class="unavailable">Payback not available: the export has no CRM costs '
+                "(its <code>crm_costs</code> table is missing or empty), so there is nothing to pay back.</p>")
+    paid = next((p for p in data.payback if p.is_paid_back), None)
+    last = data.payback[-1]
+    if paid is not None and data.company is not None:
+        go_live = data.company.go_live_date
+        # counted as the mart counts crm_payback_months: the go-live month is month 1
+        months = (paid.month_start.year - go_live.year) * 12 + paid.month_start.month - go_live.month + 1
+        text = (f"Paid back in <b>{paid.month_start:%B %Y}</b>: a payback period of <b>{months} months</b> "
+                f"(the go-live month {go_live:%b %Y} counted as the first); "
+                f"ROI to date ({last.month_start:%b %Y}): <b>{fmt.relative(last.roi_to_date)}</b>.")
+    elif paid is not None:
+        text = f"Paid back in <b>{paid.month_start:%B %Y}</b>; ROI to date: <b>{fmt.relative(last.roi_to_date)}</b>."
+    else:
+        text = (f"Not paid back by {last.month_start:%B %Y}: cumulative incremental gross profit "
+                f"{fmt.value(last.cumulative_incremental_gross_profit, 'money')} against CRM costs "
+                f"{fmt.value(last.cumulative_crm_costs, 'money')}; ROI to date <b>{fmt.relative(last.roi_to_date)}</b>.")
+    chart = to_fragment(payback_figure(data.payback, data), PAYBACK_CHART_ID)
+    caption = ("<figcaption>Cumulative CRM costs and incremental gross profit "
+               "<span class='uk'>Накопичені витрати на CRM і додатковий валовий прибуток</span></figcaption>")
+    return f'{title}<p>{text}</p><figure class="chart">{caption}{chart}</figure>'
+
+
+def _scorecard_table(metrics: list[Metric], show_did: bool) -> str:
+    head = ("<tr><th>Metric</th><th class='num'>Baseline</th><th class='num'>Post</th><th class='num'>Change</th>"
+            "<th class='num'>95% interval<span class='sub'>of the change</span></th>"
+            "<th class='num'>Season-adjusted<span class='sub'>change</span></th>"
+            + ("<th class='num'>Diff-in-diff<span class='sub'>staged rollout</span></th>" if show_did else "")
+            + "<th>Verdict</th></tr>")
+    body = []
+    for m in metrics:
+        u = m.unit
+        months = (_sub(f"{m.baseline_months} months") if m.baseline_months else "",
+                  _sub(f"{m.post_months} months") if m.post_months else "")
+        did = ""
+        if show_did:
+            did = (f"<td class='num'>{fmt.relative(m.did_relative_change)}{_sub(fmt.change(m.did_change, u))}"
+                   f"{_sub(fmt.interval(m.did_ci_low, m.did_ci_high, u))}</td>")
+        reason = f"<span class='reason'>{_e(m.verdict_reason)}</span>" if m.verdict_reason else ""
+        secondary = "" if m.is_catalog_metric else " class='secondary'"
+        body.append(
+            f"<tr{secondary} id='row-{_e(m.metric_id)}'>"
+            f"<td><span class='name' title='{_e(m.definition)}'>{_e(m.label_en)}</span>"
+            f"<span class='sub'>{_e(m.label_uk)}</span></td>"
+            f"<td class='num'>{fmt.value(m.baseline_value, u)}{months[0]}</td>"
+            f"<td class='num'>{fmt.value(m.post_value, u)}{months[1]}</td>"
+            f"<td class='num'>{fmt.relative(m.relative_change)}{_sub(fmt.change(m.absolute_change, u))}</td>"
+            f"<td class='num'>{fmt.interval(m.ci_low, m.ci_high, u)}</td>"
+            f"<td class='num'>{fmt.relative(m.season_adjusted_relative_change)}"
+            f"{_sub(fmt.change(m.season_adjusted_change, u))}</td>"
+            f"{did}<td>{_chip(m.verdict)}{reason}</td></tr>"
+        )
+    return f"<table class='scorecard'><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _family_section(family: str, data: ReportData, show_did: bool) -> str:
+    metrics = [m for m in data.metrics if m.family == family]
+    label_en, label_uk = FAMILY_LABELS.get(family, (family.replace("_", " ").capitalize(), ""))
+    charts, without = [], []
+    for m in metrics:
+        points = data.monthly.get(m.metric_id)
+        if points:
+            charts.append(
+                f"<figure class='chart'><figcaption>{_e(m.label_en)} <span class='uk'>{_e(m.label_uk)}</span>"
+                f"</figcaption>{to_fragment(metric_figure(m, points, data), chart_id(m.metric_id))}</figure>"
+            )
+        else:
+            without.append(m.label_en)
+    note = f"<p class='note'>No monthly data for: {_e(', '.join(without))}.</p>" if without else ""
+    grid = f"<div class='charts'>{''.join(charts)}</div>" if charts else ""
+    return (f"<section id='family-{_e(family)}'><h2>{_e(label_en)} <span class='uk'>{_e(label_uk)}</span></h2>"
+            f"{_scorecard_table(metrics, show_did)}{grid}{note}</section>")
+
+
+FOOTER = """
+<footer>
+  <p><b>How to read it.</b> Baseline and post values pool each period's months: ratios are sum(numerator) /
+  sum(denominator), medians are over the period's records, totals are the mean monthly total. The 95% interval
+  is Welch's t interval with the months as observations, so it is wide when a period has few months. The
+  season-adjusted change compares each post month with the same calendar month of the baseline, grown by the
+  metric's pre-go-live trend. With a staged rollout, the difference-in-differences column compares the first
+  wave with the waves not yet live. Verdict colours: green better, red worse (by the metric's direction), amber
+  no clear change (the interval spans zero), grey not available. Definitions: docs/DECISIONLOG.md and the KPI
+  catalog.</p>
+</footer>"""
+
+
+def render_report(data: ReportData, generated_at: dt.datetime | None = None) -> str:
+    """The whole page as a string."""
+    generated_at = generated_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    show_did = any(m.did_change is not None for m in data.metrics)
+    sections = "".join(_family_section(f, data, show_did) for f in data.families)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>CRM impact report</title>
+<style>{CSS}</style>
+<script type="text/javascript">{get_plotlyjs()}</script>
+</head>
+<body>
+<main>
+{_header(data, generated_at)}
+{_payback_section(data)}
+{sections}
+{FOOTER}
+</main>
+</body>
+</html>
+"""
+
+
+def write_report(db_path: Path, out_path: Path) -> Path:
+    """Write the HTML report of the warehouse (or serving file) ``db_path`` to ``out_path``; return the path."""
+    out_path = Path(out_path)
+    page = render_report(read_report_data(Path(db_path)))
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = out_path.with_name(f".{out_path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        temporary.write_text(page, encoding="utf-8")
+        os.replace(temporary, out_path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return out_path
