@@ -84,14 +84,32 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _publish() -> int:
+    from orchestration.publish import PublishError, publish
+
+    try:
+        result = publish(paths.warehouse_path(), paths.serving_path())
+    except PublishError as error:
+        print(f"publish failed, the previous serving file is kept: {error}", file=sys.stderr)
+        return 1
+    print(f"Published {len(result.tables)} tables ({result.total_rows:,} rows, latest month {result.latest_month}) "
+          f"to {result.serving_path} in {result.duration_seconds:.1f} s; open it read-only.")
+    return 0
+
+
+def _report(out: Path | None = None) -> Path:
+    from orchestration.report import write_report
+
+    return write_report(paths.warehouse_path(), out or paths.reports_path() / "crm_impact.html")
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
-    print("crm-impact publish is not implemented yet (issue #9: BI-ready serving database).", file=sys.stderr)
-    return 2
+    return _publish()
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    print("crm-impact report is not implemented yet (issue #9: the HTML report).", file=sys.stderr)
-    return 2
+    print(f"Report written to {_report(Path(args.out) if args.out else None)}")
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -107,8 +125,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except DbtFailure as error:
         print(str(error), file=sys.stderr)
         return 1
+    status = _publish()
+    if status:
+        return status
+    report = _report()
     print_scorecard(read_scorecard(paths.warehouse_path()))
-    print(f"Warehouse: {paths.warehouse_path()}")
+    print(f"Warehouse (build):   {paths.warehouse_path()}")
+    print(f"Serving file (BI):   {paths.serving_path()}")
+    print(f"Report:              {report}")
     return 0
 
 
@@ -155,12 +179,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("report", help="write the self-contained HTML before/after report",
-                       description="Write reports/crm_impact.html: scorecards, monthly charts and payback.")
+                       description="Write reports/crm_impact.html (folder from CRM_IMPACT_REPORTS): a scorecard per "
+                       "family, monthly charts with the go-live and ramp-up marked, and the payback curve. The file "
+                       "needs no internet to open.")
+    p.add_argument("--out", help="where to write the HTML file (default reports/crm_impact.html)")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("demo", help="load the embedded demo export, build everything, print the scorecard",
                        description="Load the committed demo export (seeds/demo) through the loader, build every "
-                       "model and print the before/after scorecard.")
+                       "model, publish the serving file, write the report and print the before/after scorecard.")
     _add_settings_arguments(p)
     p.set_defaults(func=cmd_demo)
     return parser

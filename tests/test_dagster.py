@@ -28,23 +28,36 @@ def test_definitions_load_with_dbt_models_as_assets(definitions):
     assert graph.get(dg.AssetKey(["raw", "orders"])).is_materializable
 
 
-def test_materialize_the_whole_graph(definitions, tmp_path):
+def test_materialize_the_whole_graph(definitions, tmp_path, monkeypatch):
     from orchestration.defs.dbt_models import crm_dbt_models
+    from orchestration.defs.outputs import crm_impact_report, serving_database
     from orchestration.defs.raw_tables import raw_crm_tables
     from orchestration.defs.resources import dbt_resource
 
+    monkeypatch.setenv("CRM_IMPACT_SERVING_DB", str(tmp_path / "serving.duckdb"))
+    monkeypatch.setenv("CRM_IMPACT_REPORTS", str(tmp_path / "reports"))
     with warehouse_env(tmp_path / "crm.duckdb") as db:
         result = dg.materialize(
-            [raw_crm_tables, crm_dbt_models],
+            [raw_crm_tables, crm_dbt_models, serving_database, crm_impact_report],
             resources={"dbt": dbt_resource()},
             run_config={"ops": {"raw_crm_tables": {"config": {"export_dir": str(FIXTURES / "kpi_aov")}}}},
         )
     assert result.success
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert {"raw/orders", "marts/fct_orders", "marts/mart_kpi_before_after"} <= materialized
+    assert {"raw/orders", "marts/fct_orders", "marts/mart_kpi_before_after", "serving/serving_database",
+            "serving/crm_impact_report"} <= materialized
+    assert (tmp_path / "serving.duckdb").exists() and (tmp_path / "reports" / "crm_impact.html").exists()
     (baseline, post), = query(db, "select baseline_value, post_value from marts.mart_kpi_before_after "
                                   "where metric_id = 'average_order_value' and scope_type = 'company'")
     assert (baseline, post) == (pytest.approx(225.0), pytest.approx(405.0))
+
+    # what a person reads in the UI: row count, latest month, the scorecard
+    events = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
+    monthly = events["marts/mart_kpi_monthly"]
+    assert monthly["dagster/row_count"].value == query(db, "select count(*) from marts.mart_kpi_monthly")[0][0]
+    assert monthly["latest_month"].value == "2025-02"
+    scorecard = events["marts/mart_kpi_before_after"]["scorecard"].value
+    assert "| Average order value | 225 | 405 | +80.0% |" in scorecard
 
 
 def test_landing_sensor_requests_each_complete_export_once(definitions, tmp_path, monkeypatch):
@@ -101,3 +114,72 @@ def test_missing_required_table_fails_its_check_and_the_run(tmp_path):
     assert checks[("raw/orders", PRESENT_CHECK)] is False
     assert checks[("raw/customers", PRESENT_CHECK)] is True
     assert not db.exists()  # nothing was written
+
+
+def test_an_old_load_shows_the_raw_tables_as_overdue(tmp_path):
+    """The freshness policy, evaluated as the Dagster daemon does, at three moments after a load."""
+    import asyncio
+    import datetime as dt
+
+    from dagster._core.definitions.freshness import FreshnessState
+    from dagster._core.definitions.freshness_evaluator import TimeWindowFreshnessPolicyEvaluator
+    from dagster._core.loader import LoadingContextForTest
+    from dagster._core.test_utils import freeze_time
+
+    from orchestration.definitions import defs
+    from orchestration.defs.raw_tables import raw_crm_tables
+
+    instance = dg.DagsterInstance.ephemeral()
+    loaded_at = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.timezone.utc)
+    with warehouse_env(tmp_path / "crm.duckdb"), freeze_time(loaded_at):
+        result = dg.materialize(
+            [raw_crm_tables], instance=instance,
+            run_config={"ops": {"raw_crm_tables": {"config": {"export_dir": str(FIXTURES / "kpi_aov")}}}},
+        )
+    assert result.success
+
+    node = defs.resolve_asset_graph().get(dg.AssetKey(["raw", "orders"]))
+
+    def state_after(hours: float) -> FreshnessState:
+        with freeze_time(loaded_at + dt.timedelta(hours=hours)):
+            return asyncio.run(TimeWindowFreshnessPolicyEvaluator().evaluate_freshness(
+                context=LoadingContextForTest(instance), node=node))
+
+    assert state_after(2) == FreshnessState.PASS
+    assert state_after(30) == FreshnessState.WARN
+    assert state_after(72) == FreshnessState.FAIL
+
+
+def test_a_failing_blocking_check_stops_the_marts_and_the_publish(tmp_path, monkeypatch):
+    """Raw data that breaks a fact's key (a duplicate order, as if written around the loader) fails the
+    blocking unique test; nothing downstream of it is built or published."""
+    import duckdb
+
+    from orchestration.defs.dbt_models import crm_dbt_models
+    from orchestration.defs.outputs import crm_impact_report, serving_database
+    from orchestration.defs.raw_tables import raw_crm_tables
+    from orchestration.defs.resources import dbt_resource
+    from orchestration.load import load_export
+
+    monkeypatch.setenv("CRM_IMPACT_SERVING_DB", str(tmp_path / "serving.duckdb"))
+    monkeypatch.setenv("CRM_IMPACT_REPORTS", str(tmp_path / "reports"))
+    db = tmp_path / "crm.duckdb"
+    load_export(FIXTURES / "kpi_aov", db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("insert into raw.orders select * from raw.orders where order_id = 'o1'")
+    with warehouse_env(db):
+        result = dg.materialize(
+            [raw_crm_tables, crm_dbt_models, serving_database, crm_impact_report],
+            resources={"dbt": dbt_resource()},
+            selection=dg.AssetSelection.groups("staging", "intermediate", "core", "financial", "process", "service",
+                                               "staff", "customer_base", "adoption", "kpi_marts", "reference",
+                                               "outputs"),
+            raise_on_error=False,
+        )
+    assert not result.success
+    failed_checks = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
+    assert any("unique" in name and "order_id" in name for name in failed_checks), failed_checks
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert "marts/mart_kpi_before_after" not in materialized
+    assert "serving/serving_database" not in materialized
+    assert not (tmp_path / "serving.duckdb").exists()

@@ -10,6 +10,8 @@ from typing import Optional
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration import paths
+from orchestration.defs.mart_metadata import mart_metadata
 from orchestration.defs.project import crm_dbt_project
 from orchestration.defs.translator import CrmDbtTranslator
 from orchestration.settings import AnalysisSettings
@@ -38,9 +40,27 @@ class AnalysisSettingsConfig(dg.Config):
     pool=WAREHOUSE_POOL,
 )
 def crm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: AnalysisSettingsConfig):
-    """Build and test the selected dbt models with the run's settings."""
+    """Build and test the selected dbt models with the run's settings.
+
+    The events are passed on once dbt has finished, in dbt's order, with the
+    marts' metadata (row count, latest month, the scorecard) read from the
+    warehouse: DuckDB admits no reader while dbt writes from another process.
+    """
     settings = config.to_settings()
     args = ["build"]
     if settings.dbt_vars():
         args += ["--vars", settings.dbt_vars_json()]
-    yield from dbt.cli(args, context=context).stream()
+    events, failure = [], None
+    try:
+        for event in dbt.cli(args, context=context).stream():
+            events.append(event)
+    except Exception as error:  # a failing test or model: pass on what was built, then fail
+        failure = error
+    for event in events:
+        if isinstance(event, dg.Output):
+            schema, table = context.asset_key_for_output(event.output_name).path
+            if schema == "marts":
+                event = event.with_metadata({**event.metadata, **mart_metadata(paths.warehouse_path(), schema, table)})
+        yield event
+    if failure is not None:
+        raise failure

@@ -13,6 +13,7 @@ import dagster as dg
 from orchestration import paths
 from orchestration.contract import REQUIRED_TABLES, TABLES
 from orchestration.defs.dbt_models import WAREHOUSE_POOL
+from orchestration.defs.freshness import DAILY_FRESHNESS
 
 RAW_KEYS = {table.name: dg.AssetKey(["raw", table.name]) for table in TABLES}
 
@@ -23,6 +24,7 @@ RAW_SPECS = [
         description=f"{table.description} Loaded by `crm-impact load` (raw contract v1).",
         kinds={"duckdb"},
         metadata={"primary_key": ", ".join(table.primary_key), "required": table.required},
+        freshness_policy=DAILY_FRESHNESS,
     )
     for table in TABLES
 ]

@@ -14,6 +14,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
+from orchestration.defs.freshness import DAILY_FRESHNESS, FRESHNESS_GROUPS
+
 KPI_FAMILIES = ("financial", "process", "service", "staff", "customer_base", "adoption")
 
 
@@ -43,4 +45,7 @@ class CrmDbtTranslator(DagsterDbtTranslator):
         props = self.get_resource_props(manifest, unique_id)
         if props["resource_type"] == "source":
             return spec.replace_attributes(key=dg.AssetKey(["raw", props["name"]]), group_name="raw")
-        return spec.replace_attributes(group_name=group_for(props))
+        group = group_for(props)
+        return spec.replace_attributes(
+            group_name=group, freshness_policy=DAILY_FRESHNESS if group in FRESHNESS_GROUPS else None
+        )
