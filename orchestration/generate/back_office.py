@@ -260,9 +260,11 @@ COST_INFLATION = 0.08
 EXPENSE_LINES = {"acquisition": 3, "order_processing": 2, "customer_service": 2, "other": 3}
 
 
-def monthly_new_customers(timeline: Timeline, orders: Orders, months: np.ndarray) -> np.ndarray:
-    """Customers whose first completed order of the export falls in each month (the KPI)."""
-    done = orders.status == 0
+def monthly_new_customers(timeline: Timeline, orders: Orders, months: np.ndarray, created: np.ndarray) -> np.ndarray:
+    """Customers whose first completed order of the export falls in each month (the KPI), counting
+    only customers created within the export: the pre-existing base's first order in the window
+    is not an acquisition (the warehouse's int_customers__new applies the same rule)."""
+    done = (orders.status == 0) & (created[orders.cust] >= timeline.start_day * DAY)
     cust, t = orders.cust[done], orders.t[done]
     first = np.full(cust.max() + 1 if len(cust) else 1, np.iinfo(np.int64).max)
     np.minimum.at(first, cust, t)
@@ -271,7 +273,7 @@ def monthly_new_customers(timeline: Timeline, orders: Orders, months: np.ndarray
 
 
 def build_expenses(rng: np.random.Generator, timeline: Timeline, effects: Effects, orders: Orders,
-                   tickets: dict, scale: float) -> dict:
+                   tickets: dict, scale: float, customer_created: np.ndarray) -> dict:
     """Monthly costs by category. Acquisition spend follows the new customers it buys (so the
     acquisition cost per new customer moves by its effect), processing spend follows completed
     orders (cost per order moves by its effect, timed by the departments handling the orders)."""
@@ -283,7 +285,7 @@ def build_expenses(rng: np.random.Generator, timeline: Timeline, effects: Effect
     mi_day = np.searchsorted(months, days, side="right") - 1
     company_r = np.bincount(mi_day, weights=effects.company_ramp(days * DAY + DAY // 2), minlength=n_m) \
         / np.bincount(mi_day, minlength=n_m)
-    new = monthly_new_customers(timeline, orders, months)
+    new = monthly_new_customers(timeline, orders, months, customer_created)
     done = orders.status == 0
     om = np.searchsorted(months, orders.t[done] // DAY, side="right") - 1
     completed = np.bincount(om, minlength=n_m)

@@ -74,7 +74,8 @@ def simulate(settings: Settings) -> World:
     approvals = back_office.build_approvals(rng("approvals"), timeline, effects, staff, orders, documents)
     activities = back_office.build_activities(rng("activities"), timeline, effects, staff, settings.staff_factor)
     usage = back_office.build_usage(rng("crm_usage"), timeline, effects, staff)
-    expenses = back_office.build_expenses(rng("expenses"), timeline, effects, orders, tickets, settings.scale)
+    expenses = back_office.build_expenses(rng("expenses"), timeline, effects, orders, tickets, settings.scale,
+                                          customers.created)
     costs, annual_gp = back_office.build_crm_costs(rng("crm_costs"), timeline, effects, staff, orders, fx)
 
     # customers in the export: everyone referenced, plus recent customers without orders in the window
