@@ -82,8 +82,9 @@ compared as (
     left join {{ ref('int_kpi__difference_in_differences') }} as did
         on scopes.metric_id = did.metric_id
         and scopes.scope_type = 'company'
-)
+),
 
+comparison as (
 select
     metric_id,
     family,
@@ -125,3 +126,70 @@ select
         when post_value is null then 'no records in the post period (yet)'
     end as status_reason
 from compared
+),
+
+-- payback and ROI are cumulative since the go-live, not before/after: the
+-- value is the latest month's (see mart_crm_payback)
+payback_latest as (
+    select * from {{ ref('mart_crm_payback') }}
+    where month_start = (select max(month_start) from {{ ref('mart_crm_payback') }})
+),
+
+payback_rows as (
+    select
+        payback_definitions.metric_id,
+        payback_definitions.family,
+        'company' as scope_type,
+        'all' as scope_value,
+        payback_definitions.unit,
+        payback_definitions.direction,
+        cast(null as bigint) as baseline_months,
+        cast(payback_latest.months_since_go_live as bigint) as post_months,
+        cast(null as bigint) as baseline_records,
+        cast(null as bigint) as post_records,
+        cast(null as double) as baseline_value,
+        cast(case
+            when payback_definitions.metric_id = 'crm_roi' then payback_latest.roi_to_date
+            when payback_latest.payback_month is not null
+                then {{ dbt.datediff(dbt.date_trunc('month', 'rollout.go_live_date'), 'payback_latest.payback_month', 'month') }} + 1
+        end as double) as post_value,
+        cast(null as double) as absolute_change,
+        cast(null as double) as relative_change,
+        case
+            when payback_definitions.metric_id = 'crm_roi' then payback_latest.roi_to_date > 0
+            else payback_latest.payback_month is not null
+        end as improved,
+        cast(null as double) as change_ci95_low,
+        cast(null as double) as change_ci95_high,
+        cast(null as bigint) as season_paired_months,
+        cast(null as double) as season_adjusted_change,
+        cast(null as double) as season_adjusted_relative_change,
+        cast(null as {{ dbt.type_string() }}) as did_treated_wave,
+        cast(null as {{ dbt.type_string() }}) as did_control_wave,
+        cast(null as double) as did_change,
+        cast(null as double) as did_relative_change,
+        cast(null as double) as did_ci95_low,
+        cast(null as double) as did_ci95_high,
+        case
+            when payback_latest.cumulative_crm_costs is null or payback_latest.cumulative_crm_costs = 0
+                then 'not_available'
+            when payback_definitions.metric_id = 'crm_payback_months' and payback_latest.payback_month is null
+                then 'not_reached'
+            else 'ok'
+        end as status,
+        case
+            when payback_latest.cumulative_crm_costs is null or payback_latest.cumulative_crm_costs = 0
+                then 'no crm_costs in the export'
+            when payback_definitions.metric_id = 'crm_payback_months' and payback_latest.payback_month is null
+                then 'not paid back by ' || cast(payback_latest.month_start as {{ dbt.type_string() }})
+                     || '; ROI to date ' || cast(round(payback_latest.roi_to_date * 100, 1) as {{ dbt.type_string() }}) || '%'
+        end as status_reason
+    from {{ ref('kpi_definitions') }} as payback_definitions
+    cross join (select * from {{ ref('dim_crm_rollout') }} where scope_type = 'company') as rollout
+    left join payback_latest on true
+    where payback_definitions.period_aggregation = 'payback'
+)
+
+select * from comparison
+union all
+select * from payback_rows

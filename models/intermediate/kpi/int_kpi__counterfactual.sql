@@ -20,6 +20,9 @@ year_on_year as (
         later.scope_value,
         ln(later.metric_value / earlier.metric_value) as log_change
     from pre_go_live as later
+    inner join {{ ref('kpi_definitions') }} as definitions
+        on later.metric_id = definitions.metric_id
+        and definitions.unit in ('money', 'count')
     inner join pre_go_live as earlier
         on later.metric_id = earlier.metric_id
         and later.scope_type = earlier.scope_type

@@ -5,7 +5,7 @@
 -- month for that scope. The single place where scopes and periods are
 -- attached, so that every metric follows the same rules.
 with records as (
-    {% for family in ['financial'] %}
+    {% for family in ['financial', 'process', 'service', 'staff', 'customer_base', 'adoption'] %}
     select '{{ family }}' as family, metric_id, month_start, department, region, numerator, denominator, record_value
     from {{ ref('kpi_' ~ family ~ '__records') }}
     {% if not loop.last %}union all{% endif %}

@@ -1,13 +1,16 @@
 -- Order totals in the reporting currency. Net revenue of an order is
 -- sum(quantity * unit_price) - discount_amount (raw contract), converted with
--- the order's rate. The revenue sign encodes the catalog's rule: completed
+-- the order's rate; the cost of goods is converted line by line
+-- (int_orders__lines). The revenue sign encodes the catalog's rule: completed
 -- orders count positive, returned orders negative, cancelled and pending zero.
+-- An order in a foreign currency without a rate has NULL amounts, never
+-- amounts taken as if they were in the reporting currency.
 with lines as (
     select
         order_id,
         count(*) as line_count,
         sum(line_amount) as gross_amount,
-        sum(line_cost) as cost_amount
+        sum(line_cost_reporting) as cost_of_goods
     from {{ ref('int_orders__lines') }}
     group by order_id
 )
@@ -20,7 +23,7 @@ select
     orders.created_at_utc,
     orders.created_at_local,
     cast(orders.created_at_local as date) as order_date,
-    cast({{ dbt.date_trunc('month', 'orders.created_at_local') }} as date) as order_month,
+    {{ month_of('orders.created_at_local') }} as order_month,
     orders.order_status,
     orders.currency,
     fx.fx_rate_to_reporting,
@@ -28,12 +31,13 @@ select
     coalesce(lines.gross_amount, 0) * fx.fx_rate_to_reporting as gross_amount,
     orders.discount_amount * fx.fx_rate_to_reporting as discount_amount,
     (coalesce(lines.gross_amount, 0) - orders.discount_amount) * fx.fx_rate_to_reporting as net_amount,
-    coalesce(lines.cost_amount, 0) * fx.fx_rate_to_reporting as cost_of_goods,
+    case when fx.fx_rate_to_reporting is not null then coalesce(lines.cost_of_goods, 0) end as cost_of_goods,
     case orders.order_status
         when 'completed' then 1
         when 'returned' then -1
         else 0
-    end as revenue_sign
+    end as revenue_sign,
+    orders._loaded_at
 from {{ ref('stg_crm__orders') }} as orders
 left join lines
     on orders.order_id = lines.order_id

@@ -5,5 +5,6 @@ with source as (
 select
     lower(trim(scope_type)) as scope_type,
     trim(scope_value) as scope_value,
-    go_live_date
+    go_live_date,
+    {{ source_loaded_at(source('crm', 'crm_rollout')) }} as _loaded_at
 from source

@@ -5,5 +5,6 @@ with source as (
 select
     upper(trim(currency)) as currency,
     rate_date,
-    rate_to_reporting
+    rate_to_reporting,
+    {{ source_loaded_at(source('crm', 'fx_rates')) }} as _loaded_at
 from source

@@ -6,9 +6,10 @@ with source as (
 
 select
     order_id,
-    line_number,
+    cast(line_number as {{ dbt.type_bigint() }}) as line_number,
     product_id,
     quantity,
     unit_price,
-    unit_cost
+    unit_cost,
+    {{ source_loaded_at(source('crm', 'order_items')) }} as _loaded_at
 from source

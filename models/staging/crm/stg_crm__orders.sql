@@ -13,5 +13,6 @@ select
     {{ to_crm_local_time('created_at') }} as created_at_local,
     lower(trim(status)) as order_status,
     upper(coalesce(nullif(trim(currency), ''), '{{ reporting_currency() }}')) as currency,
-    coalesce(discount_amount, 0) as discount_amount
+    coalesce(discount_amount, 0) as discount_amount,
+    {{ source_loaded_at(source('crm', 'orders')) }} as _loaded_at
 from source

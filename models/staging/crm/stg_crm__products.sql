@@ -5,7 +5,8 @@ with source as (
 select
     product_id,
     product_name,
-    category as product_category,
+    lower(trim(category)) as product_category,
     list_price,
-    unit_cost
+    unit_cost,
+    {{ source_loaded_at(source('crm', 'products')) }} as _loaded_at
 from source

@@ -1,0 +1,12 @@
+{#- The select list of one KPI record row, in the column order and types every
+    kpi_<family>__records model shares (see int_kpi__records). Arguments are
+    SQL expressions; leave out what the metric does not use. -#}
+{% macro kpi_record(metric_id, month, department=none, region=none, numerator=none, denominator=none, record_value=none) -%}
+    '{{ metric_id }}' as metric_id,
+    cast({{ month }} as date) as month_start,
+    cast({{ department if department else 'null' }} as {{ dbt.type_string() }}) as department,
+    cast({{ region if region else 'null' }} as {{ dbt.type_string() }}) as region,
+    cast({{ numerator if numerator else 'null' }} as double) as numerator,
+    cast({{ denominator if denominator else 'null' }} as double) as denominator,
+    cast({{ record_value if record_value else 'null' }} as double) as record_value
+{%- endmacro %}
