@@ -434,6 +434,25 @@ def test_newer_export_upserts_by_primary_key(tmp_path):
     assert data_snapshot(db) == before
 
 
+def test_a_snapshot_export_rewrites_only_changed_rows(tmp_path):
+    """Full snapshots are the usual export: rows identical to the stored version keep their _loaded_at,
+    so dbt's incremental facts reprocess only what really changed."""
+    db = tmp_path / "crm.duckdb"
+    load_export(EXPORTS / "clean_minimal", db)
+    before = dict(query(db, "SELECT order_id, _loaded_at FROM raw.orders"))
+    export = copy_export("clean_minimal", tmp_path)
+    orders = (export / "orders.csv").read_text(encoding="utf-8").splitlines()
+    changed_line = next(i for i, line in enumerate(orders) if line.startswith("o2,"))
+    orders[changed_line] = orders[changed_line].replace(",Completed ,", ",returned,")
+    (export / "orders.csv").write_text("\n".join(orders) + "\n", encoding="utf-8")
+    report = load_export(export, db)
+    assert report["orders"].rows_loaded == len(orders) - 1  # every valid row counts as loaded
+    after = dict(query(db, "SELECT order_id, _loaded_at FROM raw.orders"))
+    assert after.keys() == before.keys()
+    assert after["o2"] > before["o2"]
+    assert {k: v for k, v in after.items() if k != "o2"} == {k: v for k, v in before.items() if k != "o2"}
+
+
 def test_new_extra_column_goes_before_lineage(tmp_path):
     db = tmp_path / "crm.duckdb"
     load_export(EXPORTS / "clean_minimal", db)

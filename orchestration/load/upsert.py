@@ -9,7 +9,10 @@ one hash join and no index to maintain.
 
 The replacement is whole-row: a newer export's row replaces the stored one
 even if some of its values are NULL, because the export is the CRM's current
-state of that record.
+state of that record. A row whose stored version is identical in every column
+is left alone, with its ``_loaded_at``: most CRMs export full snapshots, and
+dbt's incremental facts reprocess what was loaded since their last build, so
+rewriting unchanged rows would make every build a full one.
 """
 
 from __future__ import annotations
@@ -31,29 +34,43 @@ def upsert_rows(
     source_file: str,
     loaded_at: dt.datetime,
 ) -> int:
-    """Replace-or-insert the winning valid rows of ``stage``; return how many were written."""
+    """Replace-or-insert the winning valid rows of ``stage`` that are new or changed.
+
+    Returns the number of valid rows in the file (written now, or already
+    stored exactly so): the "loaded" count of the load log.
+    """
     cols = stage.cols
     table = cols.table
     target = qualified(table.name)
     winners = f"{ident(stage.name)} WHERE _dup_rank = 1"
 
-    on = " AND ".join(f"{target}.{ident(k)} = s.{stage.typed(k)}" for k in table.primary_key)
-    keys = ", ".join(stage.typed(k) for k in table.primary_key)
-    con.execute(f"DELETE FROM {target} USING (SELECT {keys} FROM {winners}) AS s WHERE {on}")
+    valid_rows = con.execute(f"SELECT count(*) FROM {winners}").fetchone()[0]
 
     names = [ident(c) for c in table.column_names]
     values = [stage.typed(c) for c in table.column_names]
     for name, position in cols.extras:
         names.append(ident(extras_in_raw[name.lower()]))
         values.append(stage.clean(position))
-    names += [ident("_source_file"), ident("_loaded_at")]
-    values += ["$source_file", "$loaded_at"]
-    inserted = con.execute(
-        f"INSERT INTO {target} ({', '.join(names)}) "
-        f"SELECT {', '.join(values)} FROM {winners} ORDER BY _row_number",
+
+    # the rows that are new or differ from their stored version in any column
+    same_key = " AND ".join(f"{target}.{ident(k)} = w.{stage.typed(k)}" for k in table.primary_key)
+    same_values = " AND ".join(f"{target}.{n} IS NOT DISTINCT FROM w.{v}" for n, v in zip(names, values))
+    changed = ident("_load_changed")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {changed} AS SELECT w.* FROM {ident(stage.name)} AS w "
+        f"WHERE w._dup_rank = 1 AND NOT EXISTS (SELECT 1 FROM {target} WHERE {same_key} AND {same_values})"
+    )
+
+    on = " AND ".join(f"{target}.{ident(k)} = s.{stage.typed(k)}" for k in table.primary_key)
+    keys = ", ".join(stage.typed(k) for k in table.primary_key)
+    con.execute(f"DELETE FROM {target} USING (SELECT {keys} FROM {changed}) AS s WHERE {on}")
+    con.execute(
+        f"INSERT INTO {target} ({', '.join(names + [ident('_source_file'), ident('_loaded_at')])}) "
+        f"SELECT {', '.join(values + ['$source_file', '$loaded_at'])} FROM {changed} ORDER BY _row_number",
         {"source_file": source_file, "loaded_at": loaded_at},
-    ).fetchone()[0]
-    return int(inserted)
+    )
+    con.execute(f"DROP TABLE {changed}")
+    return int(valid_rows)
 
 
 def quarantine_rows(
