@@ -85,6 +85,136 @@ def bench_scale(scale: float, steps: tuple[str, ...], workdir: Path) -> list[Mea
     return results
 
 
+def dbt_command(*args: str) -> list[str]:
+    return [str(BIN / "dbt"), *args, "--project-dir", str(ROOT), "--profiles-dir", str(ROOT)]
+
+
+def model_order(manifest: dict) -> list[dict]:
+    """The manifest's models in dependency order."""
+    models = {uid: n for uid, n in manifest["nodes"].items() if n["resource_type"] == "model"}
+    done: list[str] = []
+    seen: set[str] = set()
+
+    def visit(uid: str) -> None:
+        if uid in seen or uid not in models:
+            return
+        seen.add(uid)
+        for parent in models[uid]["depends_on"]["nodes"]:
+            visit(parent)
+        done.append(uid)
+
+    for uid in sorted(models):
+        visit(uid)
+    return [models[uid] for uid in done]
+
+
+def bench_overhead(scale: float, built_db: Path, workdir: Path) -> list[Measurement]:
+    """dbt run of every model against the same compiled SQL run directly in one DuckDB connection."""
+    # the same file name in two folders: compiled SQL names the database after the file
+    (workdir / "dbt").mkdir(exist_ok=True)
+    (workdir / "bare").mkdir(exist_ok=True)
+    dbt_copy, bare_copy = workdir / "dbt" / "overhead.duckdb", workdir / "bare" / "overhead.duckdb"
+    shutil.copy(built_db, dbt_copy)
+    shutil.copy(built_db, bare_copy)
+    env = dict(os.environ, CRM_IMPACT_DB=str(dbt_copy))
+    dbt_seconds, dbt_peak = run_measured(dbt_command("run", "--full-refresh"), env)
+    run_measured(dbt_command("compile", "--full-refresh"), env)
+    manifest = json.loads((ROOT / "target" / "manifest.json").read_text())
+    import duckdb
+
+    start = time.perf_counter()
+    with duckdb.connect(str(bare_copy)) as con:
+        con.execute("SET threads = 2")
+        for node in model_order(manifest):
+            kind = "VIEW" if node["config"]["materialized"] == "view" else "TABLE"
+            con.execute(f'CREATE OR REPLACE {kind} "{node["schema"]}"."{node["alias"]}" AS {node["compiled_code"]}')
+    bare_seconds = time.perf_counter() - start
+    return [
+        Measurement(scale, "dbt run (all models, full refresh)", dbt_seconds, dbt_peak),
+        Measurement(scale, "same compiled SQL in one DuckDB connection", bare_seconds, 0.0,
+                    note=f"dbt / bare = {dbt_seconds / bare_seconds:.2f}"),
+    ]
+
+
+# the starting event of each table, for cutting an export one day shorter
+EVENT_COLUMNS = {"orders": "created_at", "leads": "created_at", "tickets": "opened_at", "surveys": "responded_at",
+                 "documents": "created_at", "approvals": "requested_at", "activities": "created_at",
+                 "crm_usage": "activity_date"}
+
+
+def export_without_last_day(export: Path, out: Path) -> str:
+    """A copy of a parquet export without the events of its last day; returns that day."""
+    import duckdb
+
+    out.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    last_day = con.execute(f"select cast(max(created_at) as date) from '{export}/orders.parquet'").fetchone()[0]
+    for file in export.glob("*.parquet"):
+        table = file.stem
+        if table in EVENT_COLUMNS:
+            where = f"where cast({EVENT_COLUMNS[table]} as date) < DATE '{last_day}'"
+        elif table == "order_items":
+            where = (f"where order_id in (select order_id from '{export}/orders.parquet' "
+                     f"where cast(created_at as date) < DATE '{last_day}')")
+        else:
+            where = ""
+        con.execute(f"copy (select * from '{file}' {where}) to '{out / file.name}' (format parquet)")
+    return str(last_day)
+
+
+def bench_incremental(scale: float, export: Path, workdir: Path) -> list[Measurement]:
+    """Load all but the last day and build; then load the full export and build again (incremental)."""
+    earlier = workdir / f"export_{scale}_minus_one_day"
+    last_day = export_without_last_day(export, earlier)
+    env = dict(os.environ, CRM_IMPACT_DB=str(workdir / f"incremental_{scale}.duckdb"))
+    crm = str(BIN / "crm-impact")
+    run_measured([crm, "load", str(earlier)], env)
+    full_seconds, full_peak = run_measured([crm, "build"], env)
+    load_seconds, load_peak = run_measured([crm, "load", str(export)], env)
+    incr_seconds, incr_peak = run_measured([crm, "build"], env)
+    run_seconds, _ = run_measured(dbt_command("run"), env)  # models only, nothing new: the incremental floor
+    return [
+        Measurement(scale, "build before the last day (full)", full_seconds, full_peak),
+        Measurement(scale, f"load the export with {last_day} added", load_seconds, load_peak),
+        Measurement(scale, "build after one more day (incremental)", incr_seconds, incr_peak,
+                    note=f"{incr_seconds / full_seconds:.0%} of the full build"),
+        Measurement(scale, "dbt run with nothing new (models only)", run_seconds, 0.0,
+                    note=f"{run_seconds / full_seconds:.0%} of the full build"),
+    ]
+
+
+def bench_dagster_dev() -> Measurement:
+    """Seconds from starting `dagster dev` to a GraphQL answer listing the asset graph."""
+    import signal
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    env["PATH"] = f"{BIN}:{env.get('PATH', '')}"
+    start = time.perf_counter()
+    process = subprocess.Popen([str(BIN / "dagster"), "dev", "--host", "127.0.0.1", "--port", str(port)],
+                               cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    body = json.dumps({"query": "{ assetNodes { id } }"}).encode()
+    try:
+        while time.perf_counter() - start < 300:
+            try:
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=body,
+                                                 headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    if json.loads(response.read()).get("data", {}).get("assetNodes"):
+                        break
+            except OSError:
+                time.sleep(0.5)
+        return Measurement(0, "dagster dev start to served asset graph", time.perf_counter() - start, 0.0)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=60)
+
+
 def bench_definitions_load() -> Measurement:
     code = "import time; t = time.perf_counter(); import orchestration.definitions; print(time.perf_counter() - t)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
@@ -92,10 +222,11 @@ def bench_definitions_load() -> Measurement:
 
 
 def to_markdown(results: list[Measurement]) -> str:
-    lines = ["| scale | step | seconds | peak memory (MB) | rows/s |", "|---|---|---:|---:|---:|"]
+    lines = ["| scale | step | seconds | peak memory (MB) | rows/s | note |", "|---|---|---:|---:|---:|---|"]
     for m in results:
         rps = f"{m.rows_per_second:,.0f}" if m.rows_per_second else ""
-        lines.append(f"| {m.scale:g} | {m.step} | {m.seconds:.1f} | {m.peak_rss_mb:,.0f} | {rps} |")
+        peak = f"{m.peak_rss_mb:,.0f}" if m.peak_rss_mb else ""
+        lines.append(f"| {m.scale:g} | {m.step} | {m.seconds:.1f} | {peak} | {rps} | {m.note} |")
     return "\n".join(lines)
 
 
@@ -104,6 +235,8 @@ def main() -> int:
     parser.add_argument("--scales", nargs="+", type=float, default=[0.1, 1.0])
     parser.add_argument("--steps", nargs="+", choices=ALL_STEPS, default=list(ALL_STEPS))
     parser.add_argument("--keep", action="store_true", help="keep the generated exports and warehouses")
+    parser.add_argument("--overhead-scale", type=float, default=1.0,
+                        help="scale at which to compare dbt with bare DuckDB and time an incremental day (0 = skip)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="crm-impact-bench-"))
@@ -111,7 +244,12 @@ def main() -> int:
     try:
         for scale in args.scales:
             results += bench_scale(scale, tuple(args.steps), workdir)
+        if args.overhead_scale and args.overhead_scale in args.scales and "build" in args.steps:
+            scale = args.overhead_scale
+            results += bench_overhead(scale, workdir / f"crm_{scale}.duckdb", workdir)
+            results += bench_incremental(scale, workdir / f"export_{scale}", workdir)
         results.append(bench_definitions_load())
+        results.append(bench_dagster_dev())
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
