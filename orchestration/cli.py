@@ -167,8 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("build", help="build and test every dbt model (staging, facts, KPI marts)",
-                       description="Load the reference seeds, then build and test every dbt model: staging, "
-                       "facts, KPI marts and the before/after comparison.")
+                       description="Build and test every dbt model - reference seeds, staging, facts, KPI marts "
+                       "and the before/after comparison - in one dbt build.")
     _add_settings_arguments(p)
     p.add_argument("--select", nargs="*", help="dbt selection (default: everything)")
     p.set_defaults(func=cmd_build)

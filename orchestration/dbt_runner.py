@@ -49,6 +49,5 @@ def run_dbt(args: Sequence[str], settings: AnalysisSettings | None = None, db_pa
 
 
 def build(settings: AnalysisSettings | None = None, select: Sequence[str] = (), db_path: Path | None = None) -> None:
-    """Load the reference seeds, then build and test every model."""
-    run_dbt(["seed"], settings, db_path)
+    """Load the reference seeds and build and test every model, in one dbt build (seeds first by the DAG)."""
     run_dbt(["build", *(["--select", *select] if select else [])], settings, db_path)
