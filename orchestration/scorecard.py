@@ -15,7 +15,8 @@ _QUERY = """
     select
         ba.metric_id, d.label_en, d.label_uk, ba.family, ba.unit, ba.direction,
         ba.baseline_value, ba.post_value, ba.relative_change,
-        ba.change_ci95_low, ba.change_ci95_high, ba.improved, ba.status, ba.status_reason
+        ba.change_ci95_low, ba.change_ci95_high, ba.improved, ba.status, ba.status_reason,
+        ba.season_adjusted_relative_change, ba.did_relative_change
     from marts.mart_kpi_before_after as ba
     join reference.kpi_definitions as d using (metric_id)
     where ba.scope_type = 'company'
@@ -42,6 +43,8 @@ class ScorecardRow:
     improved: bool | None
     status: str
     status_reason: str | None
+    season_adjusted_relative_change: float | None = None
+    did_relative_change: float | None = None
 
     @property
     def verdict(self) -> str:
@@ -74,6 +77,10 @@ def format_change(row: ScorecardRow) -> str:
     return f"{row.relative_change:+.1%}"
 
 
+def format_relative(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.1%}"
+
+
 def format_interval(row: ScorecardRow) -> str:
     if row.ci_low is None or row.ci_high is None:
         return "—"
@@ -91,18 +98,30 @@ def to_markdown(rows: list[ScorecardRow]) -> str:
 
 
 def print_scorecard(rows: list[ScorecardRow]) -> None:
-    """Print the scorecard to the terminal as a coloured table."""
+    """Print the scorecard to the terminal as a coloured table, one section per family."""
+    import sys
+
     from rich.console import Console
     from rich.table import Table
 
     colours = {"better": "green", "worse": "red", "no clear change": "yellow", "not available": "dim"}
+    show_did = any(r.did_relative_change is not None for r in rows)
     table = Table(title="CRM impact: baseline -> post (company)", show_lines=False)
-    for header in ("family", "metric", "baseline", "post", "change", "95% interval (abs.)", "verdict"):
-        table.add_column(header, justify="right" if header in ("baseline", "post", "change") else "left")
+    headers = ["metric", "baseline", "post", "change", "95% interval (abs.)", "season-adj.",
+               *(["DiD"] if show_did else []), "verdict"]
+    for header in headers:
+        table.add_column(header, justify="left" if header in ("metric", "verdict") else "right")
+    family = None
     for r in rows:
-        verdict = r.verdict if r.status == "ok" else f"not available: {r.status_reason}"
+        if r.family != family:
+            family = r.family
+            table.add_section()
+            table.add_row(f"[bold]{family}[/]")
+        verdict = r.verdict if r.status == "ok" else f"{r.verdict}: {r.status_reason}"
         table.add_row(
-            r.family, r.label_en, format_value(r.baseline_value, r.unit), format_value(r.post_value, r.unit),
-            format_change(r), format_interval(r), f"[{colours[r.verdict]}]{verdict}[/]",
+            r.label_en, format_value(r.baseline_value, r.unit), format_value(r.post_value, r.unit),
+            format_change(r), format_interval(r), format_relative(r.season_adjusted_relative_change),
+            *([format_relative(r.did_relative_change)] if show_did else []),
+            f"[{colours[r.verdict]}]{verdict}[/]",
         )
-    Console().print(table)
+    Console(width=None if sys.stdout.isatty() else 150).print(table)

@@ -37,7 +37,14 @@ trend as (
         scope_type,
         scope_value,
         count(*) as trend_pairs,
-        case when count(*) >= 3 then avg(log_change) else 0 end as annual_log_trend
+        -- a trend is applied only where the data show one: at least three pairs and a mean
+        -- change more than twice its standard error (on small exports the year-on-year noise
+        -- of a few hundred orders a month would otherwise pass for growth or decline)
+        case
+            when count(*) >= 3 and abs(avg(log_change)) > 2 * stddev_samp(log_change) / sqrt(count(*))
+                then avg(log_change)
+            else 0
+        end as annual_log_trend
     from year_on_year
     group by metric_id, scope_type, scope_value
 ),
