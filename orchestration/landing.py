@@ -12,8 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.contract import REQUIRED_TABLES
-from orchestration.load.discover import FORMATS
+from orchestration.load.discover import missing_required_tables, table_files
 
 
 @dataclass(frozen=True)
@@ -23,25 +22,16 @@ class LandedExport:
     newest_mtime: float
 
 
-def _table_files(folder: Path) -> dict[str, Path]:
-    files = {}
-    for file in folder.iterdir():
-        for suffix in FORMATS:
-            if file.is_file() and file.name.endswith(suffix):
-                files[file.name[: -len(suffix)]] = file
-    return files
-
-
 def ready_exports(landing: Path) -> list[LandedExport]:
     """Export folders under ``landing`` that hold every required table, oldest first."""
     if not landing.is_dir():
         return []
     exports = []
     for folder in sorted(p for p in landing.iterdir() if p.is_dir()):
-        files = _table_files(folder)
-        if not set(REQUIRED_TABLES) <= files.keys():
+        if missing_required_tables(folder):
             continue
-        stats = sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files.values())
+        files = [path for paths in table_files(folder).values() for path in paths]
+        stats = sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files)
         fingerprint = hashlib.sha256(repr((folder.name, stats)).encode()).hexdigest()[:16]
         exports.append(LandedExport(folder, fingerprint, max(s[2] for s in stats) / 1e9))
     return sorted(exports, key=lambda e: (e.newest_mtime, e.path.name))

@@ -57,8 +57,10 @@ def raw_crm_tables(context: dg.AssetExecutionContext, config: LoadConfig):
     """Validate an export and load it into the raw schema (quarantining bad rows)."""
     from orchestration.load import LoadError, load_export
 
+    from orchestration.load.discover import missing_required_tables
+
     export_dir = Path(config.export_dir) if config.export_dir else paths.DEMO_EXPORT
-    missing = [name for name in REQUIRED_TABLES if not _has_file(export_dir, name)]
+    missing = missing_required_tables(export_dir)
     if missing:
         for name in REQUIRED_TABLES:
             yield dg.AssetCheckResult(
@@ -95,9 +97,3 @@ def raw_crm_tables(context: dg.AssetExecutionContext, config: LoadConfig):
         )
         if table_report.table in REQUIRED_TABLES:
             yield dg.AssetCheckResult(asset_key=key, check_name=PRESENT_CHECK, passed=True)
-
-
-def _has_file(export_dir: Path, table: str) -> bool:
-    from orchestration.load.discover import FORMATS
-
-    return any((export_dir / f"{table}{suffix}").is_file() for suffix in FORMATS)

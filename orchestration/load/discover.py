@@ -63,18 +63,13 @@ def discover_export(export_dir: str | Path) -> Export:
     if not directory.is_dir():
         raise LoadError(f"export folder {directory} does not exist or is not a folder")
 
-    contract_tables = {t.name for t in TABLES}
-    found: dict[str, list[SourceFile]] = {}
-    ignored: list[str] = []
-    for path in sorted(directory.iterdir()):
-        if not path.is_file():
-            continue
-        match = _table_and_format(path.name)
-        if match is None or match[0] not in contract_tables:
-            ignored.append(path.name)
-            continue
-        table, fmt = match
-        found.setdefault(table, []).append(SourceFile(table, path, fmt))
+    by_table = table_files(directory)
+    found: dict[str, list[SourceFile]] = {
+        table: [SourceFile(table, path, _table_and_format(path.name)[1]) for path in paths]
+        for table, paths in by_table.items()
+    }
+    claimed = {path for paths in by_table.values() for path in paths}
+    ignored = [path.name for path in sorted(directory.iterdir()) if path.is_file() and path not in claimed]
 
     for table, sources in found.items():
         if len(sources) > 1:
@@ -93,6 +88,23 @@ def discover_export(export_dir: str | Path) -> Export:
 
     files = {t.name: (found[t.name][0] if t.name in found else None) for t in TABLES}
     return Export(directory, files, tuple(ignored))
+
+
+def table_files(directory: Path) -> dict[str, list[Path]]:
+    """The files of a folder that name a contract table, by table (names matched without regard to case)."""
+    contract_tables = {t.name for t in TABLES}
+    found: dict[str, list[Path]] = {}
+    for path in sorted(directory.iterdir()) if directory.is_dir() else []:
+        match = _table_and_format(path.name) if path.is_file() else None
+        if match is not None and match[0] in contract_tables:
+            found.setdefault(match[0], []).append(path)
+    return found
+
+
+def missing_required_tables(directory: Path) -> list[str]:
+    """The required tables that have no file in ``directory``."""
+    found = table_files(Path(directory))
+    return [t.name for t in TABLES if t.required and t.name not in found]
 
 
 def sha256_file(path: Path) -> str:
