@@ -1,15 +1,3 @@
--- Monthly values of the staff KPIs in every scope. The definitions are in
--- kpi_staff__records; the aggregation is the same for every family
--- (int_kpi__monthly).
-select
-    month_start,
-    metric_id,
-    scope_type,
-    scope_value,
-    crm_period,
-    numerator,
-    denominator,
-    metric_value,
-    record_count
-from {{ ref('int_kpi__monthly') }}
-where family = 'staff'
+-- Monthly values of the staff KPIs in every scope, with the month's CRM period.
+-- Definitions: kpi_staff__records; aggregation: int_kpi__monthly (the same for every family).
+{{ kpi_family_monthly('staff') }}
