@@ -13,7 +13,9 @@ targets as (
     select * from {{ ref('fct_sales_targets') }}
 )
 
--- requests_per_employee: closed leads + tickets no longer open / sales and support employees employed that month
+-- requests_per_employee: closed leads + tickets no longer open / sales and support employees employed that month.
+-- The employee-month rows carry a numerator of 0, so that a month in which the employees of a scope handled no
+-- request is 0 requests per employee, not NULL (sum() over NULLs alone is NULL).
 select {{ kpi_record('requests_per_employee', 'lead_month', 'assigned_department', numerator='1') }}
 from {{ ref('fct_leads') }}
 where is_closed
@@ -22,17 +24,18 @@ select {{ kpi_record('requests_per_employee', 'ticket_month', 'assigned_departme
 from {{ ref('fct_tickets') }}
 where is_no_longer_open
 union all
-select {{ kpi_record('requests_per_employee', 'month_start', 'department', denominator='1') }}
+select {{ kpi_record('requests_per_employee', 'month_start', 'department', numerator='0', denominator='1') }}
 from employee_months
 where is_sales_role or is_support_role
 
 union all
--- sales_per_employee: net revenue / sales employees employed that month
+-- sales_per_employee: net revenue / sales employees employed that month (numerator 0 on the employee-month
+-- rows: a month without revenue is 0 per employee, not NULL)
 select {{ kpi_record('sales_per_employee', 'order_month', 'employee_department', numerator='recognised_revenue') }}
 from {{ ref('fct_orders') }}
 where revenue_sign <> 0
 union all
-select {{ kpi_record('sales_per_employee', 'month_start', 'department', denominator='1') }}
+select {{ kpi_record('sales_per_employee', 'month_start', 'department', numerator='0', denominator='1') }}
 from employee_months
 where is_sales_role
 
