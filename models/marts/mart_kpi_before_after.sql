@@ -28,6 +28,15 @@ season_adjusted as (
     group by metric_id, scope_type, scope_value
 ),
 
+empty_sources as (
+    select
+        metric_id,
+        {{ dbt.listagg('table_name', "', '", "order by table_name") }} as empty_tables
+    from {{ ref('int_kpi__source_rows') }}
+    where row_count = 0
+    group by metric_id
+),
+
 compared as (
     select
         scopes.metric_id,
@@ -61,7 +70,8 @@ compared as (
         did.did_standard_error,
         did.did_welch_df,
         did.treated_wave,
-        did.first_control_wave
+        did.first_control_wave,
+        empty_sources.empty_tables
     from scopes
     inner join definitions
         on scopes.metric_id = definitions.metric_id
@@ -82,6 +92,8 @@ compared as (
     left join {{ ref('int_kpi__difference_in_differences') }} as did
         on scopes.metric_id = did.metric_id
         and scopes.scope_type = 'company'
+    left join empty_sources
+        on scopes.metric_id = empty_sources.metric_id
 ),
 
 comparison as (
@@ -121,6 +133,8 @@ select
         else 'not_available'
     end as status,
     case
+        when baseline_value is not null and post_value is not null then null
+        when empty_tables is not null then 'the export has no rows in ' || empty_tables
         when baseline_value is null and post_value is null then 'no records in the baseline or the post period'
         when baseline_value is null then 'no records in the baseline period'
         when post_value is null then 'no records in the post period (yet)'
@@ -179,7 +193,7 @@ payback_rows as (
         end as status,
         case
             when payback_latest.cumulative_crm_costs is null or payback_latest.cumulative_crm_costs = 0
-                then 'no crm_costs in the export'
+                then 'the export has no rows in crm_costs'
             when payback_definitions.metric_id = 'crm_payback_months' and payback_latest.payback_month is null
                 then 'not paid back by ' || cast(payback_latest.month_start as {{ dbt.type_string() }})
                      || '; ROI to date ' || cast(round(payback_latest.roi_to_date * 100, 1) as {{ dbt.type_string() }}) || '%'
