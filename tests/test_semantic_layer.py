@@ -146,11 +146,14 @@ def layer(request, demo_layer, tmp_path_factory) -> SemanticLayer:
 
 
 def mart_series(db_path: Path, scope_type: str) -> dict[str, dict]:
-    """metric_id -> {key: metric_value} of mart_kpi_monthly; key = month (company) or (month, scope_value)."""
+    """metric_id -> {key: metric_value} of mart_kpi_monthly; key = month (company) or (month, scope_value).
+
+    The mart gives a total 0 in a month of the data without records (record_count 0); MetricFlow leaves
+    such a month empty, so those rows are left out of the comparison."""
     series: dict[str, dict] = defaultdict(dict)
     for metric_id, month_start, scope_value, value in query(
             db_path, "select metric_id, month_start, scope_value, metric_value from marts.mart_kpi_monthly "
-                     "where scope_type = ?", [scope_type]):
+                     "where scope_type = ? and record_count > 0", [scope_type]):
         series[metric_id][month_start if scope_type == "company" else (month_start, scope_value)] = value
     return series
 

@@ -35,6 +35,7 @@ month_stats as (
         scope_type,
         scope_value,
         crm_period,
+        count(*) as months_in_series,
         avg(metric_value) as mean_of_months,
         var_samp(metric_value) as variance_of_months
     from {{ ref('int_kpi__monthly') }}
@@ -47,9 +48,11 @@ select
     pooled.scope_type,
     pooled.scope_value,
     pooled.crm_period,
-    case when pooled.period_aggregation = 'total' then pooled.pooled_value / pooled.month_count
+    -- a total's period value is its mean monthly total, months without records counting as 0
+    case when pooled.period_aggregation = 'total' then month_stats.mean_of_months
          else pooled.pooled_value end as period_value,
-    pooled.month_count,
+    case when pooled.period_aggregation = 'total' then month_stats.months_in_series
+         else pooled.month_count end as month_count,
     pooled.record_count,
     month_stats.mean_of_months,
     month_stats.variance_of_months

@@ -33,10 +33,6 @@ scoped as (
     inner join rollout
         on (rollout.scope_type = 'department' and records.department = rollout.scope_value)
         or (rollout.scope_type = 'region' and records.region = rollout.scope_value)
-),
-
-periods as (
-    select * from {{ ref('int_calendar__month_periods') }}
 )
 
 select
@@ -45,16 +41,9 @@ select
     scoped.month_start,
     scoped.scope_type,
     scoped.scope_value,
-    coalesce(scope_periods.crm_period, company_periods.crm_period, 'outside') as crm_period,
+    {{ crm_period_of('scoped') }} as crm_period,
     scoped.numerator,
     scoped.denominator,
     scoped.record_value
 from scoped
--- a scope without a go-live of its own follows the company's periods
-left join periods as scope_periods
-    on scoped.month_start = scope_periods.month_start
-    and scoped.scope_type = scope_periods.scope_type
-    and scoped.scope_value = scope_periods.scope_value
-left join periods as company_periods
-    on scoped.month_start = company_periods.month_start
-    and company_periods.scope_type = 'company'
+{{ crm_period_joins('scoped') }}
