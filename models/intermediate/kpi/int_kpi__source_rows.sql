@@ -5,7 +5,7 @@
                   'surveys', 'employees', 'activities', 'sales_targets', 'crm_usage'] %}
 with table_rows as (
     {%- for table in tables %}
-    select '{{ table }}' as table_name, count(*) as row_count from {{ source('crm', table) }}
+    select '{{ table }}' as source_table, count(*) as row_count from {{ source('crm', table) }}
     {%- if not loop.last %}
     union all
     {%- endif %}
@@ -14,8 +14,8 @@ with table_rows as (
 
 select
     needs.metric_id,
-    needs.table_name,
+    needs.source_table,
     coalesce(table_rows.row_count, 0) as row_count
 from {{ ref('kpi_source_tables') }} as needs
 left join table_rows
-    on needs.table_name = table_rows.table_name
+    on needs.source_table = table_rows.source_table
