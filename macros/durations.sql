@@ -26,3 +26,20 @@
 {% macro month_of(expression) -%}
     cast({{ dbt.date_trunc('month', expression) }} as date)
 {%- endmacro %}
+
+{#- Calendar months from the month of one date to the month of another
+    (2024-01-31 -> 2024-02-01 is 1), as an integer: DuckDB's datediff('month')
+    and the same on every engine, always parenthesised (dbt-spark's own month
+    datediff is two CASE terms added without parentheses, which a following
+    `* x` or `/ 12` would split). -#}
+{% macro calendar_months_between(start_date, end_date) -%}
+    cast((extract(year from {{ end_date }}) - extract(year from {{ start_date }})) * 12
+         + extract(month from {{ end_date }}) - extract(month from {{ start_date }}) as bigint)
+{%- endmacro %}
+
+{#- Whole days between two timestamps (their local dates), expressed in
+    average months of 30.4375 days, as a double (Spark would otherwise divide
+    an integer by a decimal literal in decimal arithmetic and round). -#}
+{% macro months_of_days_between(start_timestamp, end_timestamp) -%}
+    (cast({{ dbt.datediff(start_timestamp, end_timestamp, 'day') }} as double) / 30.4375)
+{%- endmacro %}

@@ -13,6 +13,22 @@
     is always reprocessed, so a warehouse filled by something other than the
     loader is still built correctly, just not incrementally. -#}
 
+{#- How a large fact materialises. Incremental everywhere, except on Spark
+    with plain Parquet tables: they cannot merge or delete rows by key, so the
+    facts are rebuilt as tables there (correct, not incremental). A cluster
+    with Delta Lake, Iceberg or Hudi sets spark_file_format and gets merge. -#}
+{% macro incremental_materialization() -%}
+    {{ return(adapter.dispatch('incremental_materialization', 'crm_impact')()) }}
+{%- endmacro %}
+
+{% macro default__incremental_materialization() -%}
+    {{ return('incremental') }}
+{%- endmacro %}
+
+{% macro spark__incremental_materialization() -%}
+    {{ return('incremental' if var('spark_file_format', 'parquet') in ['delta', 'iceberg', 'hudi'] else 'table') }}
+{%- endmacro %}
+
 {% macro incremental_strategy() -%}
     {{ return(adapter.dispatch('incremental_strategy', 'crm_impact')()) }}
 {%- endmacro %}

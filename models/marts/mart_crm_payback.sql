@@ -84,7 +84,7 @@ select
     month_start,
     crm_period,
     case when month_start >= go_live_month
-         then {{ dbt.datediff('go_live_month', 'month_start', 'month') }} + 1 end as months_since_go_live,
+         then {{ calendar_months_between('go_live_month', 'month_start') }} + 1 end as months_since_go_live,
     crm_costs,
     cumulative_crm_costs,
     gross_profit,

@@ -165,7 +165,7 @@ payback_rows as (
         cast(case
             when payback_definitions.metric_id = 'crm_roi' then payback_latest.roi_to_date
             when payback_latest.payback_month is not null
-                then {{ dbt.datediff(dbt.date_trunc('month', 'rollout.go_live_date'), 'payback_latest.payback_month', 'month') }} + 1
+                then {{ calendar_months_between('rollout.go_live_date', 'payback_latest.payback_month') }} + 1
         end as double) as post_value,
         cast(null as double) as absolute_change,
         cast(null as double) as relative_change,

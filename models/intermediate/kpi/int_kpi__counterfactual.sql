@@ -85,12 +85,12 @@ select
     reference_months.metric_value,
     reference_months.reference_month,
     reference_months.reference_value,
-    {{ dbt.datediff('reference_months.reference_month', 'reference_months.month_start', 'month') }} as months_apart,
+    {{ calendar_months_between('reference_months.reference_month', 'reference_months.month_start') }} as months_apart,
     coalesce(trend.annual_log_trend, 0) as annual_log_trend,
     coalesce(trend.trend_pairs, 0) as trend_pairs,
     reference_months.reference_value
         * exp(coalesce(trend.annual_log_trend, 0)
-              * {{ dbt.datediff('reference_months.reference_month', 'reference_months.month_start', 'month') }} / 12.0)
+              * {{ calendar_months_between('reference_months.reference_month', 'reference_months.month_start') }} / 12.0)
         as counterfactual_value
 from reference_months
 left join trend

@@ -5,10 +5,11 @@
 with completed as (
     select
         order_id,
-        row_number() over (
+        -- row_number() is bigint on DuckDB, int on Spark: one type everywhere
+        cast(row_number() over (
             partition by customer_id
             order by created_at_utc, order_id
-        ) as completed_order_number
+        ) as bigint) as completed_order_number
     from {{ ref('stg_crm__orders') }}
     where order_status = 'completed'
 )

@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     unique_key='ticket_id',
     incremental_strategy=incremental_strategy(),
     on_schema_change='append_new_columns'

@@ -31,8 +31,8 @@ union all
 -- customer_lifetime_months: first -> last completed order of churned customers (no completed order in the
 -- last 12 months of the data), counted in the month of their last order
 select {{ kpi_record('customer_lifetime_months', 'customers.last_completed_order_month', region='customers.region',
-                     numerator=dbt.datediff('customers.first_completed_order_at_local',
-                                            'customers.last_completed_order_at_local', 'day') ~ ' / 30.4375',
+                     numerator=months_of_days_between('customers.first_completed_order_at_local',
+                                                     'customers.last_completed_order_at_local'),
                      denominator='1') }}
 from customers
 cross join history
