@@ -6,7 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test dev bench docs clean
+SPARK_STAMP := $(VENV)/.spark-installed-stamp
+
+.PHONY: install install-spark demo test test-spark dev bench docs clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +18,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
+	@touch $(SPARK_STAMP)
+
+install-spark: $(SPARK_STAMP)
+
 ## Load the embedded demo export, build everything, print the scorecard.
 demo: install
 	$(BIN)/crm-impact demo
@@ -23,6 +31,10 @@ demo: install
 ## Run the whole test suite (builds real warehouses under a temporary folder).
 test: install
 	$(BIN)/python -m pytest
+
+## Build the demo on the Spark target (PySpark, local) and compare its marts with DuckDB's.
+test-spark: install-spark
+	SPARK_LOCAL_IP=127.0.0.1 $(BIN)/python -m pytest -m spark tests/spark
 
 ## Start the Dagster UI on http://127.0.0.1:3000 with the whole asset graph.
 dev: install

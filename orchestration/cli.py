@@ -66,6 +66,12 @@ def _load(export_dir: Path, args: argparse.Namespace) -> int:
         print(f"load failed, nothing was written: {error}", file=sys.stderr)
         return 1
     print(report.summary())
+    if getattr(args, "spark", False):
+        from orchestration.spark import write_raw_parquet
+
+        written = write_raw_parquet(paths.warehouse_path(), paths.spark_raw_path())
+        print(f"Wrote the raw layer for Spark: {len(written)} tables, {sum(written.values()):,} rows "
+              f"as Parquet under {paths.spark_raw_path()}")
     return 0
 
 
@@ -77,10 +83,23 @@ def cmd_build(args: argparse.Namespace) -> int:
     from orchestration.dbt_runner import DbtFailure, build
 
     try:
-        build(_settings(args), select=args.select or ())
+        build(_settings(args), select=args.select or (), target=args.target)
     except DbtFailure as error:
         print(str(error), file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_compare_engines(args: argparse.Namespace) -> int:
+    from orchestration.spark import compare_marts
+
+    differences = compare_marts(paths.warehouse_path(), paths.spark_home())
+    if differences:
+        print(f"{len(differences)} differences between the DuckDB and the Spark marts:", file=sys.stderr)
+        for difference in differences[:20]:
+            print(f"  {difference}", file=sys.stderr)
+        return 1
+    print(f"The marts of {paths.warehouse_path()} and of the Spark build in {paths.spark_home()} are equal.")
     return 0
 
 
@@ -164,6 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("export_dir", help="folder with <table>.csv, .csv.gz or .parquet files")
     p.add_argument("--timezone", dest="crm_timezone", help="time zone of naive timestamps (default UTC)")
     p.add_argument("--currency", dest="reporting_currency", help="reporting currency (default UAH)")
+    p.add_argument("--spark", action="store_true",
+                   help="also write the loaded raw tables as Parquet for the Spark target (CRM_IMPACT_SPARK_HOME/raw)")
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("build", help="build and test every dbt model (staging, facts, KPI marts)",
@@ -171,7 +192,14 @@ def build_parser() -> argparse.ArgumentParser:
                        "and the before/after comparison - in one dbt build.")
     _add_settings_arguments(p)
     p.add_argument("--select", nargs="*", help="dbt selection (default: everything)")
+    p.add_argument("--target", choices=("duckdb", "spark"), default="duckdb",
+                   help="engine: the DuckDB file (default) or Spark (pip install '.[spark]'; load with --spark first)")
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("compare-engines", help="check that the Spark build's marts equal the DuckDB build's",
+                       description="Compare every row of mart_kpi_monthly and mart_kpi_before_after of the DuckDB "
+                       "warehouse with the Spark build in CRM_IMPACT_SPARK_HOME (numbers within 1e-9 relative).")
+    p.set_defaults(func=cmd_compare_engines)
 
     p = sub.add_parser("publish", help="copy the marts into the read-only serving file for BI tools",
                        description="Copy the marts, dimensions and friendly views into the serving DuckDB file "

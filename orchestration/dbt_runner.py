@@ -26,13 +26,28 @@ class DbtFailure(RuntimeError):
     """dbt reported an error or a failing test; the message ends with dbt's last lines."""
 
 
-def run_dbt(args: Sequence[str], settings: AnalysisSettings | None = None, db_path: Path | None = None) -> None:
+TARGETS = ("duckdb", "spark")
+
+
+def run_dbt(
+    args: Sequence[str], settings: AnalysisSettings | None = None, db_path: Path | None = None,
+    target: str = "duckdb",
+) -> None:
     """Run one dbt command against the project and a warehouse (default: CRM_IMPACT_DB).
+
+    ``target`` is a profile output of profiles.yml. A Spark run keeps its
+    artifacts in target/spark/, so that it never replaces the DuckDB manifest
+    that MetricFlow and Dagster read.
 
     dbt's output is passed through line by line; on failure its last lines are
     in the exception, so the reason (a failing test, a wrong setting) is not lost.
     """
-    command = [str(DBT_EXECUTABLE), *args, "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT)]
+    if target not in TARGETS:
+        raise ValueError(f"unknown dbt target {target!r}; expected one of {', '.join(TARGETS)}")
+    command = [str(DBT_EXECUTABLE), *args, "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT),
+               "--target", target]
+    if target != "duckdb":
+        command += ["--target-path", str(PROJECT_ROOT / "target" / target)]
     if settings is not None and settings.dbt_vars():
         command += ["--vars", settings.dbt_vars_json()]
     tail: deque[str] = deque(maxlen=40)
@@ -48,6 +63,9 @@ def run_dbt(args: Sequence[str], settings: AnalysisSettings | None = None, db_pa
         raise DbtFailure(f"dbt {' '.join(args)} failed (exit {process.returncode}):\n" + "\n".join(tail))
 
 
-def build(settings: AnalysisSettings | None = None, select: Sequence[str] = (), db_path: Path | None = None) -> None:
+def build(
+    settings: AnalysisSettings | None = None, select: Sequence[str] = (), db_path: Path | None = None,
+    target: str = "duckdb",
+) -> None:
     """Load the reference seeds and build and test every model, in one dbt build (seeds first by the DAG)."""
-    run_dbt(["build", *(["--select", *select] if select else [])], settings, db_path)
+    run_dbt(["build", *(["--select", *select] if select else [])], settings, db_path, target)

@@ -7,6 +7,9 @@ so that several warehouses can live side by side:
 - ``CRM_IMPACT_SERVING_DB``: the read-only copy for BI (default ``warehouse/serving.duckdb``).
 - ``CRM_IMPACT_LANDING``: the folder the Dagster sensor watches for new exports.
 - ``CRM_IMPACT_REPORTS``: where the HTML report goes (default ``reports/``).
+- ``CRM_IMPACT_SPARK_HOME``: the Spark target's files: the raw Parquet
+  (``raw/``), the tables (``tables/``) and the local metastore (default
+  ``warehouse/spark``).
 
 Relative values are taken from the project root, not the current directory,
 so the CLI, dbt and Dagster agree whichever folder they are started from.
@@ -46,10 +49,21 @@ def reports_path() -> Path:
     return _from_env("CRM_IMPACT_REPORTS", "reports")
 
 
+def spark_home() -> Path:
+    """Where the Spark session target keeps its files (``CRM_IMPACT_SPARK_HOME``)."""
+    return _from_env("CRM_IMPACT_SPARK_HOME", "warehouse/spark")
+
+
+def spark_raw_path() -> Path:
+    """The raw layer for Spark: one Parquet folder per raw table."""
+    return spark_home() / "raw"
+
+
 def dbt_environment(db_path: Path | None = None) -> dict[str, str]:
-    """The environment dbt needs: the warehouse as an absolute path for profiles.yml."""
+    """The environment dbt needs: the warehouse and the Spark home as absolute paths for profiles.yml."""
     env = dict(os.environ)
     db = Path(db_path).resolve() if db_path else warehouse_path()
     db.parent.mkdir(parents=True, exist_ok=True)
     env["CRM_IMPACT_DB"] = str(db)
+    env["CRM_IMPACT_SPARK_HOME"] = str(spark_home())
     return env
