@@ -5,8 +5,11 @@
     for it with incremental_strategy=incremental_strategy().
 
     Which rows a build reprocesses: every source row that the loader wrote
-    since the newest row the fact already holds (its max(_loaded_at)), minus
-    the incremental_lookback_hours setting, plus the rows whose derived values
+    after the newest row the fact already holds (its max(_loaded_at)), minus
+    the incremental_lookback_hours setting (default 0: loads and builds take
+    the warehouse's single-writer lock in turn and a load stamps all its rows
+    with one time, so nothing can slip in between; a lookback is for engines
+    where another process writes raw tables while a build runs), plus the rows whose derived values
     depend on those (the same customer's other tickets for repeat contacts,
     the orders of a changed product, ...). Each fact lists those dependencies
     itself, in a CTE named to_process. Without lineage (_loaded_at NULL) a row
@@ -83,7 +86,7 @@ incremental_watermark as (
     select {{ columns }}
     from {{ relation }}
     where _loaded_at is null
-        or _loaded_at >= {{ incremental_since() }}
+        or _loaded_at > {{ incremental_since() }}
 {%- endmacro %}
 
 {#- _loaded_at of a raw table (the loader's lineage column), or a typed NULL

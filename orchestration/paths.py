@@ -7,6 +7,8 @@ so that several warehouses can live side by side:
 - ``CRM_IMPACT_SERVING_DB``: the read-only copy for BI (default ``warehouse/serving.duckdb``).
 - ``CRM_IMPACT_LANDING``: the folder the Dagster sensor watches for new exports.
 - ``CRM_IMPACT_REPORTS``: where the HTML report goes (default ``reports/``).
+- ``CRM_IMPACT_MEMORY_LIMIT``: DuckDB's memory cap for the loader and dbt
+  (default ``4GB``); beyond it DuckDB spills to disk.
 - ``CRM_IMPACT_SPARK_HOME``: the Spark target's files: the raw Parquet
   (``raw/``), the tables (``tables/``) and the local metastore (default
   ``warehouse/spark``).
@@ -47,6 +49,14 @@ def landing_path() -> Path:
 def reports_path() -> Path:
     """Where the HTML report is written (``CRM_IMPACT_REPORTS``)."""
     return _from_env("CRM_IMPACT_REPORTS", "reports")
+
+
+DEFAULT_MEMORY_LIMIT = "4GB"
+
+
+def memory_limit() -> str:
+    """DuckDB's memory_limit for the loader and dbt (``CRM_IMPACT_MEMORY_LIMIT``, default 4GB)."""
+    return os.environ.get("CRM_IMPACT_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
 
 
 def spark_home() -> Path:

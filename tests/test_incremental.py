@@ -101,8 +101,8 @@ def warehouses(tmp_path_factory) -> tuple[Path, Path]:
     load_export(FIXTURES / "core_small", incremental)
     with duckdb.connect(str(incremental)) as con:
         # The export was loaded twenty days ago and a few rows re-exported ten
-        # days ago; the newest row a fact holds is then ten days old, and
-        # its 24-hour lookback reaches no further than eleven days back.
+        # days ago; the newest row a fact holds is then ten days old, and only
+        # rows loaded after it (plus their dependants) are re-read.
         for table in ("customers", "employees", "products", "leads", "orders", "order_items", "tickets",
                       "activities", "fx_rates"):
             con.execute(f"update raw.{table} set _loaded_at = _loaded_at - interval 20 day")

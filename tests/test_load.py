@@ -373,6 +373,24 @@ def test_invalid_settings_are_fatal(tmp_path, settings):
         load_export(EXPORTS / "clean_minimal", tmp_path / "crm.duckdb", **settings)
 
 
+def test_a_memory_limit_that_is_not_a_size_is_fatal_and_names_the_setting(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRM_IMPACT_MEMORY_LIMIT", "lots")
+    with pytest.raises(LoadError, match="CRM_IMPACT_MEMORY_LIMIT='lots'"):
+        load_export(EXPORTS / "clean_minimal", tmp_path / "crm.duckdb")
+    assert not (tmp_path / "crm.duckdb").exists()
+
+
+def test_a_small_memory_limit_loads_the_same_rows(clean_db, tmp_path, monkeypatch):
+    # DuckDB spills beyond the limit instead of failing or dropping rows
+    monkeypatch.setenv("CRM_IMPACT_MEMORY_LIMIT", "64MB")
+    db = tmp_path / "crm.duckdb"
+    load_export(EXPORTS / "clean_minimal", db)
+    for table in ("customers", "orders", "order_items", "tickets"):
+        columns = "* exclude (_loaded_at)"
+        assert query(db, f"select {columns} from raw.{table} order by all") == \
+            query(clean_db[0], f"select {columns} from raw.{table} order by all"), table
+
+
 def test_failed_load_leaves_the_warehouse_exactly_as_it_was(tmp_path):
     db = tmp_path / "crm.duckdb"
     load_export(EXPORTS / "clean_minimal", db)

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='view') }}
 -- Every KPI record of every family, expanded to the scopes it counts in
 -- (company; its department and region when it has them; the rollout wave of
 -- its department or region in a staged rollout) with the CRM period of its
