@@ -33,17 +33,24 @@ def query(db_path: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 
 @contextmanager
-def warehouse_env(db_path: Path):
-    """CRM_IMPACT_DB pointing at db_path for the duration (for subprocesses and Dagster)."""
-    previous = os.environ.get("CRM_IMPACT_DB")
-    os.environ["CRM_IMPACT_DB"] = str(db_path)
+def environment(name: str, value: str):
+    """An environment variable set for the duration (for subprocesses and Dagster), then restored."""
+    previous = os.environ.get(name)
+    os.environ[name] = value
     try:
-        yield db_path
+        yield value
     finally:
         if previous is None:
-            os.environ.pop("CRM_IMPACT_DB", None)
+            os.environ.pop(name, None)
         else:
-            os.environ["CRM_IMPACT_DB"] = previous
+            os.environ[name] = previous
+
+
+@contextmanager
+def warehouse_env(db_path: Path):
+    """CRM_IMPACT_DB pointing at db_path for the duration (for subprocesses and Dagster)."""
+    with environment("CRM_IMPACT_DB", str(db_path)):
+        yield db_path
 
 
 @pytest.fixture(scope="session")

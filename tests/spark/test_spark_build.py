@@ -9,9 +9,6 @@ Needs the [spark] extra and Java 17: run with `make test-spark`.
 from __future__ import annotations
 
 import json
-import os
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
@@ -20,10 +17,9 @@ from orchestration.dbt_runner import build
 from orchestration.load import load_export
 from orchestration.settings import AnalysisSettings
 from orchestration.spark import MART_KEYS, compare_marts, write_raw_parquet
-from tests.conftest import query
+from tests.conftest import environment, query
 
 pytestmark = pytest.mark.spark
-pytest.importorskip("pyspark", reason="the Spark target needs `pip install '.[spark]'` (make test-spark)")
 
 SETTINGS = {
     # the defaults: months in UTC
@@ -34,26 +30,13 @@ SETTINGS = {
 }
 
 
-@contextmanager
-def spark_home(path: Path):
-    previous = os.environ.get("CRM_IMPACT_SPARK_HOME")
-    os.environ["CRM_IMPACT_SPARK_HOME"] = str(path)
-    try:
-        yield path
-    finally:
-        if previous is None:
-            os.environ.pop("CRM_IMPACT_SPARK_HOME", None)
-        else:
-            os.environ["CRM_IMPACT_SPARK_HOME"] = previous
-
-
 @pytest.fixture(scope="module", params=sorted(SETTINGS))
 def both_builds(request, tmp_path_factory):
     """The demo built on both targets with the same settings: (duckdb file, spark home, raw rows written)."""
     root = tmp_path_factory.mktemp(f"spark_{request.param}")
     db = root / "crm.duckdb"
     settings = SETTINGS[request.param]
-    with spark_home(root / "spark"):
+    with environment("CRM_IMPACT_SPARK_HOME", str(root / "spark")):
         load_export(paths.DEMO_EXPORT, db)
         written = write_raw_parquet(db, paths.spark_raw_path())
         build(settings, db_path=db)
