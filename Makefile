@@ -42,7 +42,7 @@ dev: install
 
 ## Benchmarks (docs/benchmarks.md).
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --scales 0.1 1 5 $(BENCH_ARGS)
 
 ## dbt documentation site in target/.
 docs: install

@@ -83,3 +83,31 @@ def test_raw_parquet_holds_every_loaded_row_of_every_contract_table(aov_warehous
 def test_raw_parquet_needs_a_loaded_warehouse(tmp_path):
     with pytest.raises(FileNotFoundError, match="crm-impact load"):
         write_raw_parquet(tmp_path / "nothing.duckdb", tmp_path / "raw")
+
+
+def test_cli_load_with_spark_writes_the_raw_parquet(tmp_path, monkeypatch, capsys):
+    from orchestration.cli import main
+
+    monkeypatch.setenv("CRM_IMPACT_DB", str(tmp_path / "crm.duckdb"))
+    monkeypatch.setenv("CRM_IMPACT_SPARK_HOME", str(tmp_path / "spark"))
+    assert main(["load", str(Path(__file__).parent / "fixtures" / "kpi_aov"), "--spark"]) == 0
+    assert "Wrote the raw layer for Spark" in capsys.readouterr().out
+    with duckdb.connect() as con:
+        assert con.execute(f"select count(*) from read_parquet('{tmp_path}/spark/raw/orders/*.parquet')").fetchone()[0] \
+            == query(tmp_path / "crm.duckdb", "select count(*) from raw.orders")[0][0] > 0
+
+
+def test_cli_compare_engines_exits_1_and_names_the_difference(aov_warehouse, tmp_path, monkeypatch, capsys):
+    from orchestration.cli import main
+
+    monkeypatch.setenv("CRM_IMPACT_DB", str(aov_warehouse))
+    monkeypatch.setenv("CRM_IMPACT_SPARK_HOME", str(_fake_spark_home(aov_warehouse, tmp_path / "same")))
+    assert main(["compare-engines"]) == 0
+    assert "are equal" in capsys.readouterr().out
+
+    monkeypatch.setenv("CRM_IMPACT_SPARK_HOME", str(_fake_spark_home(
+        aov_warehouse, tmp_path / "other",
+        "mart_kpi_before_after:update copy set status = 'changed' where metric_id = 'average_order_value' "
+        "and scope_type = 'company'")))
+    assert main(["compare-engines"]) == 1
+    assert "average_order_value | company | all] status" in capsys.readouterr().err
