@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from orchestration import paths
+from orchestration.dbt_runner import TARGETS
 from orchestration.settings import AnalysisSettings, SettingError
 
 
@@ -192,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "and the before/after comparison - in one dbt build.")
     _add_settings_arguments(p)
     p.add_argument("--select", nargs="*", help="dbt selection (default: everything)")
-    p.add_argument("--target", choices=("duckdb", "spark"), default="duckdb",
+    p.add_argument("--target", choices=TARGETS, default="duckdb",
                    help="engine: the DuckDB file (default) or Spark (pip install '.[spark]'; load with --spark first)")
     p.set_defaults(func=cmd_build)
 

@@ -70,10 +70,11 @@ def spark_raw_path() -> Path:
 
 
 def dbt_environment(db_path: Path | None = None) -> dict[str, str]:
-    """The environment dbt needs: the warehouse and the Spark home as absolute paths for profiles.yml."""
+    """The environment dbt needs for profiles.yml: the warehouse and the Spark home as absolute paths, the memory limit."""
     env = dict(os.environ)
     db = Path(db_path).resolve() if db_path else warehouse_path()
     db.parent.mkdir(parents=True, exist_ok=True)
     env["CRM_IMPACT_DB"] = str(db)
     env["CRM_IMPACT_SPARK_HOME"] = str(spark_home())
+    env["CRM_IMPACT_MEMORY_LIMIT"] = memory_limit()
     return env

@@ -44,10 +44,10 @@ def write_raw_parquet(db_path: Path, raw_dir: Path) -> dict[str, int]:
             staging = raw_dir / f".{table.name}.writing"
             shutil.rmtree(staging, ignore_errors=True)
             staging.mkdir()
-            con.execute(
+            # COPY answers with the number of rows it wrote
+            written[table.name] = con.execute(
                 f"copy raw.{table.name} to '{staging / 'part-0.parquet'}' (format parquet)"
-            )
-            written[table.name] = con.execute(f"select count(*) from raw.{table.name}").fetchone()[0]
+            ).fetchone()[0]
             final = raw_dir / table.name
             shutil.rmtree(final, ignore_errors=True)
             staging.rename(final)
