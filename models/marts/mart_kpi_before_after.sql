@@ -31,7 +31,7 @@ season_adjusted as (
 empty_sources as (
     select
         metric_id,
-        {{ dbt.listagg('source_table', "', '", "order by source_table") }} as empty_tables
+        {{ sorted_listagg('source_table', "', '") }} as empty_tables
     from {{ ref('int_kpi__source_rows') }}
     where row_count = 0
     group by metric_id

@@ -21,23 +21,28 @@ from tests.conftest import environment, query
 
 pytestmark = pytest.mark.spark
 
-SETTINGS = {
-    # the defaults: months in UTC
-    "utc": AnalysisSettings(),
+FIXTURES = paths.PROJECT_ROOT / "tests" / "fixtures"
+
+CASES = {
+    # the demo with the default settings: months in UTC
+    "demo_utc": (paths.DEMO_EXPORT, AnalysisSettings()),
     # months in Kyiv time (from_utc_timestamp on Spark, timezone() on DuckDB), so
     # records near midnight at a month's end move month on both engines alike
-    "kyiv": AnalysisSettings(crm_timezone="Europe/Kyiv"),
+    "demo_kyiv": (paths.DEMO_EXPORT, AnalysisSettings(crm_timezone="Europe/Kyiv")),
+    # an export of five tables: the optional ones are empty on both engines and
+    # most KPIs are "not available", with the same reasons
+    "sparse_export": (FIXTURES / "kpi_aov", AnalysisSettings()),
 }
 
 
-@pytest.fixture(scope="module", params=sorted(SETTINGS))
+@pytest.fixture(scope="module", params=sorted(CASES))
 def both_builds(request, tmp_path_factory):
-    """The demo built on both targets with the same settings: (duckdb file, spark home, raw rows written)."""
+    """An export built on both targets with the same settings: (duckdb file, spark home, raw rows written)."""
     root = tmp_path_factory.mktemp(f"spark_{request.param}")
     db = root / "crm.duckdb"
-    settings = SETTINGS[request.param]
+    export, settings = CASES[request.param]
     with environment("CRM_IMPACT_SPARK_HOME", str(root / "spark")):
-        load_export(paths.DEMO_EXPORT, db)
+        load_export(export, db)
         written = write_raw_parquet(db, paths.spark_raw_path())
         build(settings, db_path=db)
         build(settings, db_path=db, target="spark")
@@ -48,7 +53,7 @@ def test_raw_parquet_holds_every_loaded_row(both_builds):
     db, _, written = both_builds
     for table, rows in written.items():
         assert rows == query(db, f"select count(*) from raw.{table}")[0][0], table
-    assert written["orders"] > 1000
+    assert written["orders"] > 0
 
 
 def test_spark_build_passes_every_dbt_test(both_builds):
@@ -72,4 +77,14 @@ def test_spark_marts_equal_duckdb_marts(both_builds, mart):
     # and the comparison was over real rows with real numbers
     rows, values = query(db, f"select count(*), count(metric_value) from marts.{mart}" if mart == "mart_kpi_monthly"
                          else f"select count(*), count(relative_change) from marts.{mart}")[0]
-    assert rows > 100 and values > 50
+    assert rows > 10 and values > 5
+    if mart == "mart_kpi_before_after":
+        # the sparse export's "not available" rows were compared too, reasons included
+        statuses = dict(query(db, "select status, count(*) from marts.mart_kpi_before_after group by status"))
+        assert statuses.get("ok", 0) > 0
+        if written_orders(db) < 100:
+            assert statuses["not_available"] > 10
+
+
+def written_orders(db) -> int:
+    return query(db, "select count(*) from raw.orders")[0][0]
