@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 
 SPARK_STAMP := $(VENV)/.spark-installed-stamp
 
-.PHONY: install install-spark demo test test-spark dev bench docs clean
+.PHONY: install install-spark demo test test-spark dev bench docs docs-md clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ bench: install
 ## dbt documentation site in target/.
 docs: install
 	$(BIN)/dbt docs generate
+
+## Rewrite the generated tables of docs/kpis.md and docs/export_format.md from the seeds and the contract.
+docs-md: install
+	$(BIN)/python -m orchestration.docs_gen
 
 clean:
 	rm -rf target logs warehouse reports .pytest_cache

@@ -1,9 +1,9 @@
-"""The raw data contract (``shared/spec/raw_contract.md``, v1) as data.
+"""The raw data contract (v1) as data; ``docs/export_format.md`` is generated from it.
 
 One source of truth for the tables, columns, types, keys and domains of a CRM
 export. The generator writes exports that follow it, the loader validates them
 against it, and the dbt sources describe the same tables. A change to the
-contract is a change here (and in the spec), nowhere else.
+contract is a change here, nowhere else (then ``make docs-md`` rewrites the docs).
 """
 
 from __future__ import annotations

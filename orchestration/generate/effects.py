@@ -2,7 +2,7 @@
 
 Why this exists: the whole project answers "did the CRM pay off?". A generator that knows the
 true answer lets the pipeline be tested on whether it recovers it. Every KPI of the catalog
-(``shared/spec/kpi_catalog.md``) gets a known effect after go-live:
+(``seeds/kpi_definitions.csv``, ``docs/kpis.md``) gets a known effect after go-live:
 
 * ``multiplier`` m: the KPI is m times its counterfactual value (durations are scaled, counts
   are thinned or topped up, so medians and p90s move by exactly m),

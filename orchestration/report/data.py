@@ -17,7 +17,7 @@ import duckdb
 FAMILY_ORDER = ("financial", "process", "service", "staff", "customer_base", "adoption")
 
 # Section titles: the catalog's family names, in English and in the article's
-# Ukrainian wording (../shared/seed/crm_effectiveness_metrics_uk.txt).
+# Ukrainian wording (the article the KPIs follow, see the README).
 FAMILY_LABELS = {
     "financial": ("Financial results and payback", "Фінансові показники та окупність вкладень"),
     "process": ("Work processes", "Оптимізація робочих процесів"),
