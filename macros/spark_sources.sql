@@ -1,31 +1,41 @@
-{#- The raw layer on Spark. `crm-impact load --spark` validates an export in
-    DuckDB exactly as for the DuckDB target (same contract, same quarantine)
-    and then writes every raw table as Parquet to <spark_raw_path>/<table>/.
-    This hook, run at the start of every dbt invocation on Spark, registers
-    those folders as external tables of the schema `raw`, so that
-    source('crm', ...) reads them. Dropping an external table leaves its files
-    alone; re-creating it makes Spark list the files again after a new load.
-    On other engines the loader writes the raw schema itself: nothing to do. -#}
-{% macro register_raw_sources() -%}
-    {{ return(adapter.dispatch('register_raw_sources', 'crm_impact')()) }}
+{#- The tables that Python writes, on Spark. `crm-impact load --spark`
+    validates an export in DuckDB exactly as for the DuckDB target (same
+    contract, same quarantine) and then writes every raw table as Parquet to
+    <spark_home>/raw/<table>/; the estimator (orchestration/estimate) writes
+    its tables to <spark_home>/estimates/<table>/. This hook, run at the start
+    of every dbt invocation on Spark, registers those folders as external
+    tables of the schemas `raw` and `estimates`, so that source('crm', ...)
+    and source('estimates', ...) read them. Dropping an external table leaves
+    its files alone; re-creating it makes Spark list the files again after a
+    new load. On other engines the loader and the estimator write into the
+    warehouse itself: nothing to do. -#}
+{% macro register_python_sources() -%}
+    {{ return(adapter.dispatch('register_python_sources', 'crm_impact')()) }}
 {%- endmacro %}
 
-{% macro default__register_raw_sources() -%}
+{% macro default__register_python_sources() -%}
     select 1
 {%- endmacro %}
 
-{% macro spark__register_raw_sources() -%}
+{% macro spark__register_python_sources() -%}
     {%- if execute -%}
-        {%- set raw_path = var('spark_raw_path', env_var('CRM_IMPACT_SPARK_HOME', 'warehouse/spark') ~ '/raw') -%}
-        {%- do run_query('create database if not exists raw') -%}
-        {%- for node in graph.sources.values() if node.source_name == 'crm' -%}
-            {%- do run_query('drop table if exists raw.' ~ node.name) -%}
-            {%- set columns = [] -%}
-            {%- for column in node.columns.values() -%}
-                {%- do columns.append(column.name ~ ' ' ~ spark_type(column.data_type)) -%}
+        {%- set spark_home = env_var('CRM_IMPACT_SPARK_HOME', 'warehouse/spark') -%}
+        {#- source name -> (schema, folder, lineage columns the writer adds) -#}
+        {%- set written_by_python = {
+            'crm': ('raw', var('spark_raw_path', spark_home ~ '/raw'), ', _source_file string, _loaded_at timestamp'),
+            'estimates': ('estimates', spark_home ~ '/estimates', ''),
+        } -%}
+        {%- for source_name, (schema, folder, lineage) in written_by_python.items() -%}
+            {%- do run_query('create database if not exists ' ~ schema) -%}
+            {%- for node in graph.sources.values() if node.source_name == source_name -%}
+                {%- do run_query('drop table if exists ' ~ schema ~ '.' ~ node.name) -%}
+                {%- set columns = [] -%}
+                {%- for column in node.columns.values() -%}
+                    {%- do columns.append(column.name ~ ' ' ~ spark_type(column.data_type)) -%}
+                {%- endfor -%}
+                {%- do run_query("create table " ~ schema ~ "." ~ node.name ~ " (" ~ columns | join(', ') ~ lineage ~ ")"
+                    ~ " using parquet location '" ~ folder ~ "/" ~ node.name ~ "'") -%}
             {%- endfor -%}
-            {%- do run_query("create table raw." ~ node.name ~ " (" ~ columns | join(', ') ~ ", _source_file string, _loaded_at timestamp)"
-                ~ " using parquet location '" ~ raw_path ~ "/" ~ node.name ~ "'") -%}
         {%- endfor -%}
     {%- endif -%}
     select 1

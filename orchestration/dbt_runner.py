@@ -16,14 +16,15 @@ from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 
-from orchestration.paths import PROJECT_ROOT, dbt_environment
+from orchestration.paths import PROJECT_ROOT, dbt_environment, spark_home, warehouse_path
 from orchestration.settings import AnalysisSettings
 
 DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
 
 
 class DbtFailure(RuntimeError):
-    """dbt reported an error or a failing test; the message ends with dbt's last lines."""
+    """dbt (or the estimator between its two steps) reported an error or a failing test; the
+    message ends with dbt's last lines."""
 
 
 TARGETS = ("duckdb", "spark")
@@ -63,9 +64,40 @@ def run_dbt(
         raise DbtFailure(f"dbt {' '.join(args)} failed (exit {process.returncode}):\n" + "\n".join(tail))
 
 
+# The models that read the estimator's tables (dbt source `estimates`) and
+# what depends on them; everything else is built before the estimator runs.
+ESTIMATED = "source:estimates+"
+
+
 def build(
     settings: AnalysisSettings | None = None, select: Sequence[str] = (), db_path: Path | None = None,
     target: str = "duckdb",
 ) -> None:
-    """Load the reference seeds and build and test every model, in one dbt build (seeds first by the DAG)."""
-    run_dbt(["build", *(["--select", *select] if select else [])], settings, db_path, target)
+    """Build and test every model, in three steps: dbt builds the seeds, facts and monthly series
+    (everything but the models that read the estimates), the estimator fits its models on the
+    monthly series and writes the dbt source ``estimates``, and dbt builds and tests the marts
+    that read it (orchestration/estimate/store.py says why the statistics run in Python).
+
+    With ``select``, one dbt build of just that selection, for development: the estimates are
+    not refreshed.
+    """
+    if select:
+        run_dbt(["build", "--select", *select], settings, db_path, target)
+        return
+    run_dbt(["build", "--exclude", ESTIMATED], settings, db_path, target)
+    from orchestration.estimate.store import EstimateStoreError
+
+    try:
+        print(estimate(db_path, target), flush=True)
+    except EstimateStoreError as error:
+        raise DbtFailure(f"the estimator failed between the two dbt steps: {error}") from None
+    run_dbt(["build", "--select", ESTIMATED], settings, db_path, target)
+
+
+def estimate(db_path: Path | None = None, target: str = "duckdb"):
+    """Run the estimator on the monthly series of the last build of ``target`` and store its tables."""
+    from orchestration.estimate.store import write_estimates, write_estimates_spark
+
+    if target == "spark":
+        return write_estimates_spark(spark_home())
+    return write_estimates(Path(db_path).resolve() if db_path else warehouse_path())

@@ -4,15 +4,16 @@
 import dagster as dg
 
 from orchestration.defs.automation import daily_load_and_build, landing_folder_sensor, load_and_build_job
-from orchestration.defs.dbt_models import crm_dbt_models
+from orchestration.defs.dbt_models import AnalysisSettingsResource, crm_dbt_models, crm_kpi_marts
+from orchestration.defs.estimates import kpi_estimates
 from orchestration.defs.outputs import crm_impact_report, serving_database
 from orchestration.defs.raw_tables import raw_crm_tables
 from orchestration.defs.resources import dbt_resource
 
 defs = dg.Definitions(
-    assets=[raw_crm_tables, crm_dbt_models, serving_database, crm_impact_report],
+    assets=[raw_crm_tables, crm_dbt_models, kpi_estimates, crm_kpi_marts, serving_database, crm_impact_report],
     jobs=[load_and_build_job],
     schedules=[daily_load_and_build],
     sensors=[landing_folder_sensor],
-    resources={"dbt": dbt_resource()},
+    resources={"dbt": dbt_resource(), "analysis_settings": AnalysisSettingsResource()},
 )

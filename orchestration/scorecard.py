@@ -1,34 +1,25 @@
 """The before/after scorecard: read from mart_kpi_before_after, shown as a table.
 
 Used by ``crm-impact demo`` (terminal, via rich) and by the Dagster asset
-metadata (Markdown). Reads only; opens the warehouse read-only.
+metadata (Markdown). Reads only; opens the warehouse read-only. The verdict is
+the mart's ``verdict`` column: nothing here decides one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import duckdb
 
-_QUERY = """
-    select
-        ba.metric_id, d.label_en, d.label_uk, ba.family, ba.unit, ba.direction,
-        ba.baseline_value, ba.post_value, ba.relative_change,
-        ba.change_ci95_low, ba.change_ci95_high, ba.improved, ba.status, ba.status_reason,
-        ba.season_adjusted_relative_change, ba.did_relative_change
-    from marts.mart_kpi_before_after as ba
-    join reference.kpi_definitions as d using (metric_id)
-    where ba.scope_type = 'company'
-    order by
-        case ba.family when 'financial' then 1 when 'process' then 2 when 'service' then 3
-            when 'staff' then 4 when 'customer_base' then 5 else 6 end,
-        ba.metric_id
-"""
+FAMILY_ORDER = ("financial", "process", "service", "staff", "customer_base", "adoption")
 
 
 @dataclass(frozen=True)
 class ScorecardRow:
+    """A company row of mart_kpi_before_after with the catalog's labels (field names are its columns)."""
+
     metric_id: str
     label_en: str
     label_uk: str
@@ -37,22 +28,30 @@ class ScorecardRow:
     direction: str
     baseline_value: float | None
     post_value: float | None
-    relative_change: float | None
-    ci_low: float | None
-    ci_high: float | None
-    improved: bool | None
-    status: str
-    status_reason: str | None
-    season_adjusted_relative_change: float | None = None
-    did_relative_change: float | None = None
+    raw_relative_change: float | None
+    effect: float | None
+    effect_ci_low: float | None
+    effect_ci_high: float | None
+    relative_effect: float | None
+    relative_effect_ci_low: float | None
+    relative_effect_ci_high: float | None
+    p_value_holm: float | None
+    method: str | None
+    method_detail: str | None
+    verdict: str
+    verdict_reason: str | None
 
-    @property
-    def verdict(self) -> str:
-        if self.status != "ok":
-            return "not available"
-        if self.ci_low is not None and self.ci_high is not None and self.ci_low <= 0 <= self.ci_high:
-            return "no clear change"
-        return "better" if self.improved else "worse"
+
+_QUERY = f"""
+    select {', '.join(f'ba.{f.name}' if f.name not in ('label_en', 'label_uk') else f'd.{f.name}'
+                      for f in fields(ScorecardRow))}
+    from marts.mart_kpi_before_after as ba
+    join reference.kpi_definitions as d using (metric_id)
+    where ba.scope_type = 'company'
+    order by
+        case ba.family {' '.join(f"when '{family}' then {i}" for i, family in enumerate(FAMILY_ORDER))} else 99 end,
+        ba.metric_id
+"""
 
 
 def read_scorecard(db_path: Path) -> list[ScorecardRow]:
@@ -61,8 +60,12 @@ def read_scorecard(db_path: Path) -> list[ScorecardRow]:
         return [ScorecardRow(*row) for row in con.execute(_QUERY).fetchall()]
 
 
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def format_value(value: float | None, unit: str) -> str:
-    if value is None:
+    if _missing(value):
         return "—"
     if unit in ("ratio",):
         return f"{value:.1%}"
@@ -71,30 +74,39 @@ def format_value(value: float | None, unit: str) -> str:
     return f"{value:,.2f}"
 
 
-def format_change(row: ScorecardRow) -> str:
-    if row.relative_change is None:
-        return "—"
-    return f"{row.relative_change:+.1%}"
-
-
 def format_relative(value: float | None) -> str:
-    return "—" if value is None else f"{value:+.1%}"
+    return "—" if _missing(value) else f"{value:+.1%}"
+
+
+def format_effect(row: ScorecardRow) -> str:
+    """The estimated effect, relative where there is a counterfactual to divide by (payback rows: the value)."""
+    if not _missing(row.relative_effect):
+        return format_relative(row.relative_effect)
+    return format_value(row.effect, row.unit) if row.unit in ("ratio", "months") else "—"
 
 
 def format_interval(row: ScorecardRow) -> str:
-    if row.ci_low is None or row.ci_high is None:
+    """The 95% interval of the effect, on the scale of format_effect."""
+    if not _missing(row.relative_effect_ci_low) and not _missing(row.relative_effect_ci_high):
+        return f"{format_relative(row.relative_effect_ci_low)} .. {format_relative(row.relative_effect_ci_high)}"
+    if _missing(row.effect_ci_low) and _missing(row.effect_ci_high):
         return "—"
-    return f"{format_value(row.ci_low, row.unit)} .. {format_value(row.ci_high, row.unit)}"
+    return f"{format_value(row.effect_ci_low, row.unit)} .. {format_value(row.effect_ci_high, row.unit)}"
 
 
 def to_markdown(rows: list[ScorecardRow]) -> str:
-    lines = ["| metric | baseline | post | change | 95% interval (abs.) | verdict |", "|---|---|---|---|---|---|"]
+    lines = ["| metric | baseline | post | raw change | CRM effect | 95% interval | verdict |",
+             "|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(
             f"| {r.label_en} | {format_value(r.baseline_value, r.unit)} | {format_value(r.post_value, r.unit)} "
-            f"| {format_change(r)} | {format_interval(r)} | {r.verdict} |"
+            f"| {format_relative(r.raw_relative_change)} | {format_effect(r)} | {format_interval(r)} | {r.verdict} |"
         )
     return "\n".join(lines)
+
+
+VERDICT_COLOURS = {"better": "green", "worse": "red", "no clear change": "yellow", "too little data": "cyan",
+                   "unreliable": "magenta", "not available": "dim"}
 
 
 def print_scorecard(rows: list[ScorecardRow]) -> None:
@@ -104,12 +116,8 @@ def print_scorecard(rows: list[ScorecardRow]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    colours = {"better": "green", "worse": "red", "no clear change": "yellow", "not available": "dim"}
-    show_did = any(r.did_relative_change is not None for r in rows)
-    table = Table(title="CRM impact: baseline -> post (company)", show_lines=False)
-    headers = ["metric", "baseline", "post", "change", "95% interval (abs.)", "season-adj.",
-               *(["DiD"] if show_did else []), "verdict"]
-    for header in headers:
+    table = Table(title="CRM impact: estimated effect of the CRM (company)", show_lines=False)
+    for header in ("metric", "baseline", "post", "raw change", "CRM effect", "95% interval", "verdict"):
         table.add_column(header, justify="left" if header in ("metric", "verdict") else "right")
     family = None
     for r in rows:
@@ -117,11 +125,11 @@ def print_scorecard(rows: list[ScorecardRow]) -> None:
             family = r.family
             table.add_section()
             table.add_row(f"[bold]{family}[/]")
-        verdict = r.verdict if r.status == "ok" else f"{r.verdict}: {r.status_reason}"
+        verdict = r.verdict if r.verdict in ("better", "worse", "no clear change") or not r.verdict_reason \
+            else f"{r.verdict}: {r.verdict_reason}"
         table.add_row(
             r.label_en, format_value(r.baseline_value, r.unit), format_value(r.post_value, r.unit),
-            format_change(r), format_interval(r), format_relative(r.season_adjusted_relative_change),
-            *([format_relative(r.did_relative_change)] if show_did else []),
-            f"[{colours[r.verdict]}]{verdict}[/]",
+            format_relative(r.raw_relative_change), format_effect(r), format_interval(r),
+            f"[{VERDICT_COLOURS.get(r.verdict, 'white')}]{verdict}[/]",
         )
-    Console(width=None if sys.stdout.isatty() else 150).print(table)
+    Console(width=None if sys.stdout.isatty() else 160).print(table)

@@ -65,7 +65,7 @@ def assert_before_after(db: Path, metric_id: str, scope_type: str, scope_value: 
     assert (row["baseline_value"], row["post_value"]) == (_approx(baseline), _approx(post)), row
     if baseline is not None and post is not None:
         assert row["status"] == "ok"
-        assert row["absolute_change"] == pytest.approx(post - baseline, abs=1e-9)
+        assert row["raw_change"] == pytest.approx(post - baseline, abs=1e-9)
     else:
         assert row["status"] == "not_available" and row["status_reason"], row
     return row

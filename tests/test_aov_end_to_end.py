@@ -15,19 +15,20 @@ from conftest import query
 def test_before_after_matches_hand_computed_values(aov_warehouse):
     row = query(
         aov_warehouse,
-        """select baseline_value, post_value, absolute_change, relative_change, improved, status,
+        """select baseline_value, post_value, raw_change, raw_relative_change, verdict, status,
                   baseline_records, post_records
            from marts.mart_kpi_before_after
            where metric_id = 'average_order_value' and scope_type = 'company'""",
     )
     assert len(row) == 1
-    baseline, post, change, relative, improved, status, n_base, n_post = row[0]
+    baseline, post, change, relative, verdict, status, n_base, n_post = row[0]
     assert baseline == pytest.approx(225.0)  # (200 + 250) / 2
     assert post == pytest.approx(405.0)  # (360 + 10 EUR x 45) / 2
     assert change == pytest.approx(180.0)
     assert relative == pytest.approx(0.8)
-    assert improved is True
     assert status == "ok"
+    # two baseline and two post months: no model of the series can be fitted, let alone tell an effect
+    assert verdict == "too little data"
     assert (n_base, n_post) == (2, 2)
 
 

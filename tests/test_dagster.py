@@ -32,24 +32,22 @@ def test_definitions_load_with_dbt_models_as_assets(definitions):
 def test_materialize_the_whole_graph(definitions, tmp_path, monkeypatch, export):
     """The whole graph on the hand-made AOV export (answers known) and on the embedded demo (the default
     run config: an empty export_dir loads the demo)."""
-    from orchestration.defs.dbt_models import crm_dbt_models
-    from orchestration.defs.outputs import crm_impact_report, serving_database
-    from orchestration.defs.raw_tables import raw_crm_tables
-    from orchestration.defs.resources import dbt_resource
-
     monkeypatch.setenv("CRM_IMPACT_SERVING_DB", str(tmp_path / "serving.duckdb"))
     monkeypatch.setenv("CRM_IMPACT_REPORTS", str(tmp_path / "reports"))
     with warehouse_env(tmp_path / "crm.duckdb") as db:
         result = dg.materialize(
-            [raw_crm_tables, crm_dbt_models, serving_database, crm_impact_report],
-            resources={"dbt": dbt_resource()},
+            definitions.assets,
+            resources=definitions.resources,
             run_config={"ops": {"raw_crm_tables": {"config": {
                 "export_dir": str(FIXTURES / "kpi_aov") if export == "kpi_aov" else ""}}}},
         )
     assert result.success
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert {"raw/orders", "marts/fct_orders", "marts/mart_kpi_before_after", "serving/serving_database",
-            "serving/crm_impact_report"} <= materialized
+    assert {"raw/orders", "marts/fct_orders", "estimates/kpi_effects", "marts/mart_kpi_before_after",
+            "serving/serving_database", "serving/crm_impact_report"} <= materialized
+    # the estimator ran between the two dbt steps: the marts read its verdicts
+    assert query(db, "select count(*) from marts.mart_kpi_before_after as ba join estimates.kpi_effects as e "
+                     "using (metric_id, scope_type, scope_value)")[0][0] > 0
     assert (tmp_path / "serving.duckdb").exists() and (tmp_path / "reports" / "crm_impact.html").exists()
     events = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
     if export == "demo":
@@ -66,7 +64,7 @@ def test_materialize_the_whole_graph(definitions, tmp_path, monkeypatch, export)
     assert monthly["dagster/row_count"].value == query(db, "select count(*) from marts.mart_kpi_monthly")[0][0]
     assert monthly["latest_month"].value == "2025-03"  # o8 (pending) makes March a month of the data
     scorecard = events["marts/mart_kpi_before_after"]["scorecard"].value
-    assert "| Average order value | 225 | 405 | +80.0% |" in scorecard
+    assert "| Average order value | 225 | 405 | +80.0% |" in scorecard and "too little data" in scorecard
 
 
 def test_landing_sensor_requests_each_complete_export_once(definitions, tmp_path, monkeypatch):
@@ -164,10 +162,7 @@ def test_a_failing_blocking_check_stops_the_marts_and_the_publish(tmp_path, monk
     blocking unique test; nothing downstream of it is built or published."""
     import duckdb
 
-    from orchestration.defs.dbt_models import crm_dbt_models
-    from orchestration.defs.outputs import crm_impact_report, serving_database
-    from orchestration.defs.raw_tables import raw_crm_tables
-    from orchestration.defs.resources import dbt_resource
+    from orchestration.definitions import defs
     from orchestration.load import load_export
 
     monkeypatch.setenv("CRM_IMPACT_SERVING_DB", str(tmp_path / "serving.duckdb"))
@@ -178,11 +173,11 @@ def test_a_failing_blocking_check_stops_the_marts_and_the_publish(tmp_path, monk
         con.execute("insert into raw.orders select * from raw.orders where order_id = 'o1'")
     with warehouse_env(db):
         result = dg.materialize(
-            [raw_crm_tables, crm_dbt_models, serving_database, crm_impact_report],
-            resources={"dbt": dbt_resource()},
+            defs.assets,
+            resources=defs.resources,
             selection=dg.AssetSelection.groups("staging", "intermediate", "core", "financial", "process", "service",
                                                "staff", "customer_base", "adoption", "kpi_marts", "reference",
-                                               "outputs"),
+                                               "estimates", "outputs"),
             raise_on_error=False,
         )
     assert not result.success

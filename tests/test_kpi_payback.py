@@ -1,10 +1,10 @@
-"""Payback and ROI, the season-adjusted change and the 95% interval on a
-hand-made export whose values are worked out by hand in
-tests/fixtures/kpi_payback/README.md."""
+"""Payback and ROI on a hand-made export whose costs and gross profit are
+worked out by hand in tests/fixtures/kpi_payback/README.md: the mart's
+arithmetic on the estimator's counterfactual of gross profit (the
+counterfactual itself is tested in tests/test_estimate*.py)."""
 
 from __future__ import annotations
 
-import math
 import statistics
 from pathlib import Path
 
@@ -38,102 +38,107 @@ def test_gross_profit_series_and_periods(warehouse):
     assert monthly(warehouse, "gross_profit") == expected_monthly(expected)
 
 
+COST_MONTHS = ["2024-02", "2024-03", "2024-04", "2024-05", "2024-06", "2024-07", "2024-08"]
+COSTS = [600, 200, 0, 0, 100, 0, 0]  # implementation before the go-live, license, support (README)
+ACTUAL_GP = [None, 150, *POST_GP]  # 2024-02 is before the go-live; 2024-03 ramp-up
+
+
+def _counterfactual(warehouse) -> dict:
+    """The estimator's gross-profit counterfactual of the company, by month."""
+    rows = query(
+        warehouse,
+        """select strftime(month_start, '%Y-%m'), actual, counterfactual, counterfactual_low, counterfactual_high,
+                  cumulative_incremental, cumulative_incremental_low, cumulative_incremental_high
+           from estimates.kpi_counterfactual
+           where metric_id = 'gross_profit' and scope_type = 'company' order by month_start""",
+    )
+    return {row[0]: row[1:] for row in rows}
+
+
+def test_counterfactual_months_and_running_sum(warehouse):
+    """From the go-live month on, one counterfactual month each; the running sum is actual minus
+    counterfactual, and its interval contains it."""
+    counterfactual = _counterfactual(warehouse)
+    assert list(counterfactual) == COST_MONTHS[1:]
+    running = 0.0
+    for month, actual in zip(COST_MONTHS[1:], ACTUAL_GP[1:]):
+        row_actual, cf, cf_low, cf_high, cumulative, low, high = counterfactual[month]
+        assert row_actual == pytest.approx(actual)
+        assert cf_low <= cf <= cf_high
+        running += actual - cf
+        assert cumulative == pytest.approx(running)
+        assert low <= cumulative <= high
+
+
 def test_payback_month_by_month(warehouse):
+    """The mart's arithmetic on the estimator's counterfactual, against the costs worked out by hand."""
     rows = query(
         warehouse,
         """select strftime(month_start, '%Y-%m'), crm_period, months_since_go_live, crm_costs, cumulative_crm_costs,
                   gross_profit, counterfactual_gross_profit, incremental_gross_profit,
-                  cumulative_incremental_gross_profit, roi_to_date, is_paid_back, strftime(payback_month, '%Y-%m')
+                  cumulative_incremental_gross_profit, cumulative_incremental_gross_profit_low,
+                  cumulative_incremental_gross_profit_high, roi_to_date, roi_to_date_low, roi_to_date_high,
+                  is_paid_back, payback_month, payback_month_earliest, payback_month_latest
            from marts.mart_crm_payback order by month_start""",
     )
-    a = pytest.approx
-    assert rows == [
-        ("2024-02", "before_go_live", None, 600, 600, None, None, 0, 0, -1, False, "2024-08"),
-        ("2024-03", "ramp_up", 1, 200, 800, 150, a(125), a(25), a(25), a(-775 / 800), False, "2024-08"),
-        ("2024-04", "post", 2, 0, 800, 325, a(125), a(200), a(225), a(-575 / 800), False, "2024-08"),
-        ("2024-05", "post", 3, 0, 800, 325, a(125), a(200), a(425), a(-375 / 800), False, "2024-08"),
-        ("2024-06", "post", 4, 100, 900, 425, a(125), a(300), a(725), a(-175 / 900), False, "2024-08"),
-        ("2024-07", "post", 5, 0, 900, 225, a(125), a(100), a(825), a(-75 / 900), False, "2024-08"),
-        ("2024-08", "post", 6, 0, 900, 325, a(125), a(200), a(1025), a(125 / 900), True, "2024-08"),
-    ]
+    counterfactual = _counterfactual(warehouse)
+    assert [r[0] for r in rows] == COST_MONTHS
+    cumulative_costs = 0
+    first_paid = {"point": None, "best": None, "worst": None}
+    for row, month, cost in zip(rows, COST_MONTHS, COSTS):
+        cumulative_costs += cost
+        (_, period, since, costs, cum_costs, gp, cf, incremental, cum, cum_low, cum_high,
+         roi, roi_low, roi_high, paid, *_) = row
+        assert (costs, cum_costs) == (cost, cumulative_costs)
+        if month == "2024-02":
+            assert (period, since, cf, incremental, cum, roi, paid) == ("before_go_live", None, None, 0, 0, -1, False)
+            continue
+        _, expected_cf, _, _, expected_cum, expected_low, expected_high = counterfactual[month]
+        assert period == ("ramp_up" if month == "2024-03" else "post")
+        assert since == COST_MONTHS.index(month)
+        assert (cf, incremental) == (pytest.approx(expected_cf), pytest.approx(gp - expected_cf))
+        assert (cum, cum_low, cum_high) == (pytest.approx(expected_cum), pytest.approx(expected_low),
+                                            pytest.approx(expected_high))
+        assert roi == pytest.approx((expected_cum - cumulative_costs) / cumulative_costs)
+        assert (roi_low, roi_high) == (pytest.approx((expected_low - cumulative_costs) / cumulative_costs),
+                                       pytest.approx((expected_high - cumulative_costs) / cumulative_costs))
+        assert paid == (expected_cum >= cumulative_costs)
+        for key, value in (("point", expected_cum), ("best", expected_high), ("worst", expected_low)):
+            if first_paid[key] is None and value >= cumulative_costs:
+                first_paid[key] = month
+    for row in rows:
+        assert [m and m.strftime("%Y-%m") for m in row[-3:]] == [first_paid["point"], first_paid["best"],
+                                                                first_paid["worst"]]
 
 
 def test_payback_and_roi_in_before_after(warehouse):
-    payback = before_after(warehouse, "crm_payback_months")
-    assert (payback["post_value"], payback["status"], payback["improved"]) == (6, "ok", True)
+    """The before/after rows carry the latest month's ROI with its interval and the payback range, in months
+    counted from the go-live month (the first)."""
+    latest = query(warehouse, """select roi_to_date, roi_to_date_low, roi_to_date_high, payback_month,
+                                        payback_month_earliest, payback_month_latest
+                                 from marts.mart_crm_payback order by month_start desc limit 1""")[0]
     roi = before_after(warehouse, "crm_roi")
-    assert roi["post_value"] == pytest.approx(125 / 900)
-    assert (roi["status"], roi["improved"]) == ("ok", True)
+    assert (roi["post_value"], roi["effect"], roi["effect_ci_low"], roi["effect_ci_high"]) == (
+        pytest.approx(latest[0]), pytest.approx(latest[0]), pytest.approx(latest[1]), pytest.approx(latest[2]))
+    assert roi["verdict"] == ("better" if latest[1] > 0 else "worse" if latest[2] < 0 else "no clear change")
+
+    def months(month):
+        return None if month is None else (month.year - 2024) * 12 + month.month - 3 + 1
+
+    payback = before_after(warehouse, "crm_payback_months")
+    assert (payback["effect"], payback["effect_ci_low"], payback["effect_ci_high"]) == (
+        months(latest[3]), months(latest[4]), months(latest[5]))
+    assert payback["status"] == ("ok" if latest[3] is not None else "not_reached")
 
 
 def test_roi_series_in_monthly_mart(warehouse):
-    assert monthly(warehouse, "crm_roi") == expected_monthly({
-        "2024-03": ("ramp_up", -775 / 800), "2024-04": ("post", -575 / 800), "2024-05": ("post", -375 / 800),
-        "2024-06": ("post", -175 / 900), "2024-07": ("post", -75 / 900), "2024-08": ("post", 125 / 900),
-    })
+    rows = query(warehouse, "select strftime(month_start, '%Y-%m'), crm_period, roi_to_date from marts.mart_crm_payback "
+                            "where months_since_go_live is not null order by month_start")
+    assert monthly(warehouse, "crm_roi") == expected_monthly({month: (period, roi) for month, period, roi in rows})
 
 
-def test_counterfactual_is_the_baseline_month_grown_by_the_trend(warehouse):
-    rows = query(
-        warehouse,
-        """select metric_id, strftime(month_start, '%Y-%m'), strftime(reference_month, '%Y-%m'), months_apart,
-                  trend_pairs, annual_log_trend, counterfactual_value
-           from intermediate.int_kpi__counterfactual
-           where scope_type = 'company' and metric_id in ('gross_profit', 'order_count')
-           order by metric_id, month_start""",
-    )
-    months = ["2024-03", "2024-04", "2024-05", "2024-06", "2024-07", "2024-08"]
-    expected = [("gross_profit", m, f"2023-{m[5:]}", 12, 3, pytest.approx(math.log(1.25)), pytest.approx(125))
-                for m in months]
-    expected += [("order_count", m, f"2023-{m[5:]}", 12, 3, 0, pytest.approx(1)) for m in months]
-    assert rows == expected
-
-
-@pytest.mark.parametrize(("metric_id", "change", "relative"), [
-    ("gross_profit", 325 - 125, 325 / 125 - 1),
-    ("net_revenue", 650 - 250, 650 / 250 - 1),
-    ("order_count", 0, 0),
-])
-def test_season_adjusted_change(warehouse, metric_id, change, relative):
-    row = before_after(warehouse, metric_id)
-    assert row["season_paired_months"] == 5
-    assert row["season_adjusted_change"] == pytest.approx(change, abs=1e-9)
-    assert row["season_adjusted_relative_change"] == pytest.approx(relative, abs=1e-9)
-
-
-def t_quantile_975(df: float) -> float:
-    """The 0.975 quantile of Student's t, independently of the mart: Simpson integration of the density
-    from 0, and bisection."""
-    log_c = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
-
-    def cdf(t: float, steps: int = 2000) -> float:
-        h = t / steps
-        f = [math.exp(log_c) * (1 + (i * h) ** 2 / df) ** (-(df + 1) / 2) for i in range(steps + 1)]
-        return 0.5 + h / 3 * (f[0] + f[-1] + 4 * sum(f[1:-1:2]) + 2 * sum(f[2:-1:2]))
-
-    low, high = 1.0, 50.0
-    for _ in range(60):
-        middle = (low + high) / 2
-        low, high = (middle, high) if cdf(middle) < 0.975 else (low, middle)
-    return (low + high) / 2
-
-
-def test_t_quantile_reference_values():
-    """The independent quantile reproduces the textbook table."""
-    for df, value in [(1, 12.706), (2, 4.303), (3, 3.182), (4, 2.776), (5, 2.571), (10, 2.228), (30, 2.042)]:
-        assert t_quantile_975(df) == pytest.approx(value, abs=5e-4)
-
-
-def test_interval_is_welch_over_monthly_values(warehouse):
+def test_raw_change_is_post_minus_baseline(warehouse):
     row = before_after(warehouse, "gross_profit")
     assert (row["baseline_value"], row["post_value"]) == (pytest.approx(1300 / 12), pytest.approx(325))
-    a = statistics.variance(BASELINE_GP) / len(BASELINE_GP)
-    b = statistics.variance(POST_GP) / len(POST_GP)
-    se = math.sqrt(a + b)
-    df = (a + b) ** 2 / (a**2 / (len(BASELINE_GP) - 1) + b**2 / (len(POST_GP) - 1))
-    assert df == pytest.approx(4.567, abs=1e-3)
-    change = statistics.mean(POST_GP) - statistics.mean(BASELINE_GP)
-    half_width = t_quantile_975(df) * se
-    assert row["absolute_change"] == pytest.approx(change)
-    assert row["change_ci95_low"] == pytest.approx(change - half_width, rel=0.01)
-    assert row["change_ci95_high"] == pytest.approx(change + half_width, rel=0.01)
+    assert row["raw_change"] == pytest.approx(statistics.mean(POST_GP) - statistics.mean(BASELINE_GP))
+    assert row["raw_relative_change"] == pytest.approx(325 / (1300 / 12) - 1)

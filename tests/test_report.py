@@ -32,12 +32,26 @@ def _with_payback(source: Path, target: Path) -> Path:
             select month_start,
                    1000.0 * n as cumulative_crm_costs,
                    1500.0 * (n - 1) as cumulative_incremental_gross_profit,
+                   1200.0 * (n - 1) as cumulative_incremental_gross_profit_low,
+                   1800.0 * (n - 1) as cumulative_incremental_gross_profit_high,
                    (1500.0 * (n - 1) - 1000.0 * n) / (1000.0 * n) as roi_to_date,
+                   (1200.0 * (n - 1) - 1000.0 * n) / (1000.0 * n) as roi_to_date_low,
+                   (1800.0 * (n - 1) - 1000.0 * n) / (1000.0 * n) as roi_to_date_high,
                    1500.0 * (n - 1) >= 1000.0 * n as is_paid_back
             from (
                 select cast(range as date) as month_start, row_number() over (order by range) as n
                 from range(date '2024-09-01', date '2025-03-01', interval 1 month)
             )
+            """
+        )
+        # the mart's payback row as mart_kpi_before_after derives it from those months: paid back in the
+        # third month at the point estimate, the second at the upper end, the fourth at the lower end
+        con.execute(
+            """
+            update marts.mart_kpi_before_after
+            set effect = 3, effect_ci_low = 2, effect_ci_high = 4, post_value = 3, status = 'ok',
+                verdict = 'better', verdict_reason = 'paid back even at the lower end of the 95% interval'
+            where metric_id = 'crm_payback_months' and scope_type = 'company'
             """
         )
     return target
@@ -108,9 +122,10 @@ def test_report_draws_the_payback_curve_when_the_mart_exists(aov_warehouse, tmp_
     page = write_report(source, tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert page.count('id="chart-payback"') == 1
     assert "Payback not available" not in page
-    assert "Paid back in" in page and "cumulative CRM costs" in page and "ROI to date" in page
+    assert "Paid back after" in page and "cumulative CRM costs" in page and "ROI to date" in page
     # 1000 a month against 1500 a month from the second month on: paid back in the third month
-    assert "a payback period of <b>3 months</b>" in page
+    assert "<b>3 months</b>" in page and "95% range: 2 to 4 months" in page
+    assert "95% interval of the incremental gross profit" in page
 
 
 def test_report_reads_the_serving_file_too(aov_warehouse, tmp_path):

@@ -1,5 +1,9 @@
--- Before against after, one row per metric and scope. The method is in the
--- YAML description; the choices behind it in docs/DECISIONLOG.md.
+-- Before against after, one row per metric and scope: what a person can
+-- check by hand (the baseline and post values and their raw change) beside
+-- the estimated effect of the CRM from the model of the monthly series
+-- (estimates.kpi_effects), and the one verdict that every output reads. The
+-- method is in the YAML description and docs/methods.md; the choices behind
+-- it in docs/DECISIONLOG.md.
 with definitions as (
     select * from {{ ref('kpi_definitions') }}
     where period_aggregation <> 'payback'
@@ -9,23 +13,14 @@ period_values as (
     select * from {{ ref('int_kpi__period_values') }}
 ),
 
+effects as (
+    select * from {{ source('estimates', 'kpi_effects') }}
+),
+
 scopes as (
     select distinct metric_id, scope_type, scope_value from {{ ref('int_kpi__monthly') }}
     union
     select metric_id, 'company', 'all' from definitions
-),
-
-season_adjusted as (
-    select
-        metric_id,
-        scope_type,
-        scope_value,
-        count(*) as paired_months,
-        avg(metric_value) - avg(counterfactual_value) as season_adjusted_change,
-        {{ safe_divide('avg(metric_value)', 'avg(counterfactual_value)') }} - 1 as season_adjusted_relative_change
-    from {{ ref('int_kpi__counterfactual') }}
-    where crm_period = 'post'
-    group by metric_id, scope_type, scope_value
 ),
 
 empty_sources as (
@@ -51,27 +46,21 @@ compared as (
         post.record_count as post_records,
         baseline.period_value as baseline_value,
         post.period_value as post_value,
-        post.period_value - baseline.period_value as absolute_change,
+        post.period_value - baseline.period_value as raw_change,
         {{ safe_divide('post.period_value - baseline.period_value', 'abs(baseline.period_value)') }}
-            as relative_change,
-        sqrt(baseline.variance_of_months / baseline.month_count + post.variance_of_months / post.month_count)
-            as change_standard_error,
-        -- Welch-Satterthwaite degrees of freedom
-        power(baseline.variance_of_months / baseline.month_count + post.variance_of_months / post.month_count, 2)
-        / nullif(
-            power(baseline.variance_of_months / baseline.month_count, 2) / nullif(baseline.month_count - 1, 0)
-            + power(post.variance_of_months / post.month_count, 2) / nullif(post.month_count - 1, 0),
-          0) as welch_df,
-        season_adjusted.paired_months,
-        season_adjusted.season_adjusted_change,
-        season_adjusted.season_adjusted_relative_change,
-        did.did_change,
-        did.did_relative_change,
-        did.did_standard_error,
-        did.did_welch_df,
-        did.treated_wave,
-        did.first_control_wave,
-        empty_sources.empty_tables
+            as raw_relative_change,
+        case
+            when baseline.period_value is not null and post.period_value is not null then 'ok'
+            else 'not_available'
+        end as status,
+        case
+            when baseline.period_value is not null and post.period_value is not null then null
+            when empty_sources.empty_tables is not null then 'the export has no rows in ' || empty_sources.empty_tables
+            when baseline.period_value is null and post.period_value is null
+                then 'no records in the baseline or the post period'
+            when baseline.period_value is null then 'no records in the baseline period'
+            else 'no records in the post period (yet)'
+        end as status_reason
     from scopes
     inner join definitions
         on scopes.metric_id = definitions.metric_id
@@ -85,123 +74,174 @@ compared as (
         and scopes.scope_type = post.scope_type
         and scopes.scope_value = post.scope_value
         and post.crm_period = 'post'
-    left join season_adjusted
-        on scopes.metric_id = season_adjusted.metric_id
-        and scopes.scope_type = season_adjusted.scope_type
-        and scopes.scope_value = season_adjusted.scope_value
-    left join {{ ref('int_kpi__difference_in_differences') }} as did
-        on scopes.metric_id = did.metric_id
-        and scopes.scope_type = 'company'
     left join empty_sources
         on scopes.metric_id = empty_sources.metric_id
 ),
 
 comparison as (
-select
-    metric_id,
-    family,
-    scope_type,
-    scope_value,
-    unit,
-    direction,
-    baseline_months,
-    post_months,
-    baseline_records,
-    post_records,
-    baseline_value,
-    post_value,
-    absolute_change,
-    relative_change,
-    case
-        when absolute_change is null then null
-        when direction = 'up' then absolute_change > 0
-        else absolute_change < 0
-    end as improved,
-    absolute_change - {{ t_quantile_975('greatest(welch_df, 1)') }} * change_standard_error as change_ci95_low,
-    absolute_change + {{ t_quantile_975('greatest(welch_df, 1)') }} * change_standard_error as change_ci95_high,
-    paired_months as season_paired_months,
-    season_adjusted_change,
-    season_adjusted_relative_change,
-    treated_wave as did_treated_wave,
-    first_control_wave as did_control_wave,
-    did_change,
-    did_relative_change,
-    did_change - {{ t_quantile_975('greatest(did_welch_df, 1)') }} * did_standard_error as did_ci95_low,
-    did_change + {{ t_quantile_975('greatest(did_welch_df, 1)') }} * did_standard_error as did_ci95_high,
-    case
-        when baseline_value is not null and post_value is not null then 'ok'
-        else 'not_available'
-    end as status,
-    case
-        when baseline_value is not null and post_value is not null then null
-        when empty_tables is not null then 'the export has no rows in ' || empty_tables
-        when baseline_value is null and post_value is null then 'no records in the baseline or the post period'
-        when baseline_value is null then 'no records in the baseline period'
-        when post_value is null then 'no records in the post period (yet)'
-    end as status_reason
-from compared
+    select
+        compared.metric_id,
+        compared.family,
+        compared.scope_type,
+        compared.scope_value,
+        compared.unit,
+        compared.direction,
+        compared.baseline_months,
+        compared.post_months,
+        compared.baseline_records,
+        compared.post_records,
+        compared.baseline_value,
+        compared.post_value,
+        compared.raw_change,
+        compared.raw_relative_change,
+        effects.method,
+        effects.method_detail,
+        effects.pre_months as model_pre_months,
+        effects.post_months as model_post_months,
+        effects.counterfactual_mean,
+        effects.effect,
+        effects.effect_ci_low,
+        effects.effect_ci_high,
+        effects.relative_effect,
+        effects.relative_effect_ci_low,
+        effects.relative_effect_ci_high,
+        effects.p_value,
+        effects.p_value_holm,
+        effects.p_value_bh,
+        effects.mde,
+        effects.mde_relative,
+        effects.placebo_runs,
+        effects.placebo_hits,
+        compared.status,
+        compared.status_reason,
+        -- the one verdict: a metric without data in either period is not
+        -- available whatever a model says; otherwise the estimator's verdict
+        case
+            when compared.status = 'not_available' then 'not available'
+            when effects.verdict is null then 'not available'
+            else effects.verdict
+        end as verdict,
+        case
+            when compared.status = 'not_available' then compared.status_reason
+            when effects.verdict is null then 'no estimate for this metric and scope'
+            else effects.verdict_reason
+        end as verdict_reason
+    from compared
+    left join effects
+        on compared.metric_id = effects.metric_id
+        and compared.scope_type = effects.scope_type
+        and compared.scope_value = effects.scope_value
 ),
 
 -- payback and ROI are cumulative since the go-live, not before/after: the
--- value is the latest month's (see mart_crm_payback)
+-- value is the latest month's (mart_crm_payback), with its 95% range
 payback_latest as (
     select * from {{ ref('mart_crm_payback') }}
     where month_start = (select max(month_start) from {{ ref('mart_crm_payback') }})
 ),
 
-payback_rows as (
+payback_values as (
     select
         payback_definitions.metric_id,
         payback_definitions.family,
-        'company' as scope_type,
-        'all' as scope_value,
         payback_definitions.unit,
         payback_definitions.direction,
+        payback_latest.month_start as latest_month,
+        payback_latest.months_since_go_live,
+        payback_latest.cumulative_crm_costs,
+        payback_latest.roi_to_date,
+        payback_latest.roi_to_date_low,
+        payback_latest.roi_to_date_high,
+        cast(case when payback_latest.payback_month is not null
+            then {{ calendar_months_between('rollout.go_live_month', 'payback_latest.payback_month') }} + 1
+        end as double) as payback_months,
+        cast(case when payback_latest.payback_month_earliest is not null
+            then {{ calendar_months_between('rollout.go_live_month', 'payback_latest.payback_month_earliest') }} + 1
+        end as double) as payback_months_earliest,
+        cast(case when payback_latest.payback_month_latest is not null
+            then {{ calendar_months_between('rollout.go_live_month', 'payback_latest.payback_month_latest') }} + 1
+        end as double) as payback_months_latest
+    from {{ ref('kpi_definitions') }} as payback_definitions
+    cross join (
+        select cast({{ dbt.date_trunc('month', 'go_live_date') }} as date) as go_live_month
+        from {{ ref('dim_crm_rollout') }}
+        where scope_type = 'company'
+    ) as rollout
+    left join payback_latest on true
+    where payback_definitions.period_aggregation = 'payback'
+),
+
+payback_rows as (
+    select
+        metric_id,
+        family,
+        'company' as scope_type,
+        'all' as scope_value,
+        unit,
+        direction,
         cast(null as bigint) as baseline_months,
-        cast(payback_latest.months_since_go_live as bigint) as post_months,
+        cast(months_since_go_live as bigint) as post_months,
         cast(null as bigint) as baseline_records,
         cast(null as bigint) as post_records,
         cast(null as double) as baseline_value,
-        cast(case
-            when payback_definitions.metric_id = 'crm_roi' then payback_latest.roi_to_date
-            when payback_latest.payback_month is not null
-                then {{ calendar_months_between('rollout.go_live_date', 'payback_latest.payback_month') }} + 1
-        end as double) as post_value,
-        cast(null as double) as absolute_change,
-        cast(null as double) as relative_change,
+        case when metric_id = 'crm_roi' then roi_to_date else payback_months end as post_value,
+        cast(null as double) as raw_change,
+        cast(null as double) as raw_relative_change,
+        'its' as method,
+        'cumulative gross profit against the model''s counterfactual of the company''s gross profit, '
+            || 'since the go-live month' as method_detail,
+        cast(null as bigint) as model_pre_months,
+        cast(months_since_go_live as bigint) as model_post_months,
+        cast(null as double) as counterfactual_mean,
+        -- ROI: the value to date and its 95% interval; payback: the months
+        -- at the point estimate, and the earliest and latest month range
+        case when metric_id = 'crm_roi' then roi_to_date else payback_months end as effect,
+        case when metric_id = 'crm_roi' then roi_to_date_low else payback_months_earliest end as effect_ci_low,
+        case when metric_id = 'crm_roi' then roi_to_date_high else payback_months_latest end as effect_ci_high,
+        cast(null as double) as relative_effect,
+        cast(null as double) as relative_effect_ci_low,
+        cast(null as double) as relative_effect_ci_high,
+        cast(null as double) as p_value,
+        cast(null as double) as p_value_holm,
+        cast(null as double) as p_value_bh,
+        cast(null as double) as mde,
+        cast(null as double) as mde_relative,
+        cast(null as bigint) as placebo_runs,
+        cast(null as bigint) as placebo_hits,
         case
-            when payback_definitions.metric_id = 'crm_roi' then payback_latest.roi_to_date > 0
-            else payback_latest.payback_month is not null
-        end as improved,
-        cast(null as double) as change_ci95_low,
-        cast(null as double) as change_ci95_high,
-        cast(null as bigint) as season_paired_months,
-        cast(null as double) as season_adjusted_change,
-        cast(null as double) as season_adjusted_relative_change,
-        cast(null as {{ dbt.type_string() }}) as did_treated_wave,
-        cast(null as {{ dbt.type_string() }}) as did_control_wave,
-        cast(null as double) as did_change,
-        cast(null as double) as did_relative_change,
-        cast(null as double) as did_ci95_low,
-        cast(null as double) as did_ci95_high,
-        case
-            when payback_latest.cumulative_crm_costs is null or payback_latest.cumulative_crm_costs = 0
-                then 'not_available'
-            when payback_definitions.metric_id = 'crm_payback_months' and payback_latest.payback_month is null
-                then 'not_reached'
+            when cumulative_crm_costs is null or cumulative_crm_costs = 0 then 'not_available'
+            when metric_id = 'crm_payback_months' and payback_months is null then 'not_reached'
             else 'ok'
         end as status,
         case
-            when payback_latest.cumulative_crm_costs is null or payback_latest.cumulative_crm_costs = 0
-                then 'the export has no rows in crm_costs'
-            when payback_definitions.metric_id = 'crm_payback_months' and payback_latest.payback_month is null
-                then 'not paid back by ' || cast(payback_latest.month_start as {{ dbt.type_string() }})
-                     || '; ROI to date ' || cast(round(payback_latest.roi_to_date * 100, 1) as {{ dbt.type_string() }}) || '%'
-        end as status_reason
-    from {{ ref('kpi_definitions') }} as payback_definitions
-    cross join (select * from {{ ref('dim_crm_rollout') }} where scope_type = 'company') as rollout
-    left join payback_latest on true
-    where payback_definitions.period_aggregation = 'payback'
+            when cumulative_crm_costs is null or cumulative_crm_costs = 0
+                then 'no CRM costs up to the last month of the data (crm_costs absent, empty, quarantined or later)'
+            when metric_id = 'crm_payback_months' and payback_months is null
+                then 'not paid back by ' || cast(latest_month as {{ dbt.type_string() }})
+        end as status_reason,
+        -- paid back even at the lower end of the interval: better; not even
+        -- at its upper end: worse (the investment is a loss so far); else unclear
+        case
+            when cumulative_crm_costs is null or cumulative_crm_costs = 0 or roi_to_date is null then 'not available'
+            when metric_id = 'crm_roi' and roi_to_date_low > 0 then 'better'
+            when metric_id = 'crm_roi' and roi_to_date_high < 0 then 'worse'
+            when metric_id = 'crm_payback_months' and payback_months_latest is not null then 'better'
+            when metric_id = 'crm_payback_months' and payback_months_earliest is null then 'worse'
+            else 'no clear change'
+        end as verdict,
+        case
+            when cumulative_crm_costs is null or cumulative_crm_costs = 0 or roi_to_date is null
+                then 'no CRM costs up to the last month of the data (crm_costs absent, empty, quarantined or later)'
+            when metric_id = 'crm_roi' and roi_to_date_low > 0 then 'paid back: the whole 95% interval of ROI is above 0'
+            when metric_id = 'crm_roi' and roi_to_date_high < 0
+                then 'not paid back: the whole 95% interval of ROI is below 0'
+            when metric_id = 'crm_payback_months' and payback_months_latest is not null
+                then 'paid back even at the lower end of the 95% interval'
+            when metric_id = 'crm_payback_months' and payback_months_earliest is null
+                then 'not paid back even at the upper end of the 95% interval'
+            else 'the 95% interval of the incremental gross profit spans the costs'
+        end as verdict_reason
+    from payback_values
 )
 
 select * from comparison

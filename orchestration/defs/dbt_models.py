@@ -1,7 +1,12 @@
-"""Every dbt model, seed and test as Dagster assets and asset checks.
+"""Every dbt model, seed and test as Dagster assets and asset checks, in two
+steps around the estimator (orchestration/defs/estimates.py): the models that
+read the estimates (dbt source ``estimates`` and what depends on it) are
+``crm_kpi_marts``, everything else ``crm_dbt_models`` - the same split as
+``orchestration.dbt_runner.build``.
 
-The run configuration carries the analysis settings, which become dbt vars;
-a wrong value stops the run before dbt starts, with the setting named.
+The analysis settings are one resource shared by both steps, so a run cannot
+build the facts with one go-live and the marts with another; they become dbt
+vars, and a wrong value stops the run before dbt starts, with the setting named.
 """
 
 
@@ -11,6 +16,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration import paths
+from orchestration.dbt_runner import ESTIMATED
 from orchestration.defs.mart_metadata import mart_metadata
 from orchestration.defs.project import crm_dbt_project
 from orchestration.defs.translator import CrmDbtTranslator
@@ -19,7 +25,7 @@ from orchestration.settings import AnalysisSettings
 WAREHOUSE_POOL = "crm_warehouse"  # DuckDB allows one writer per file
 
 
-class AnalysisSettingsConfig(dg.Config):
+class AnalysisSettingsResource(dg.ConfigurableResource):
     """Run settings of a build; empty values keep the defaults of dbt_project.yml."""
 
     crm_go_live_date: Optional[str] = None
@@ -30,23 +36,16 @@ class AnalysisSettingsConfig(dg.Config):
     reporting_currency: Optional[str] = None
 
     def to_settings(self) -> AnalysisSettings:
-        return AnalysisSettings(**self.model_dump())
+        return AnalysisSettings(**{name: getattr(self, name) for name in AnalysisSettings.__dataclass_fields__})
 
 
-@dbt_assets(
-    manifest=crm_dbt_project.manifest_path,
-    project=crm_dbt_project,
-    dagster_dbt_translator=CrmDbtTranslator(),
-    pool=WAREHOUSE_POOL,
-)
-def crm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: AnalysisSettingsConfig):
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: AnalysisSettings):
     """Build and test the selected dbt models with the run's settings.
 
     The events are passed on once dbt has finished, in dbt's order, with the
     marts' metadata (row count, latest month, the scorecard) read from the
     warehouse: DuckDB admits no reader while dbt writes from another process.
     """
-    settings = config.to_settings()
     args = ["build"]
     if settings.dbt_vars():
         args += ["--vars", settings.dbt_vars_json()]
@@ -64,3 +63,31 @@ def crm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
         yield event
     if failure is not None:
         raise failure
+
+
+@dbt_assets(
+    manifest=crm_dbt_project.manifest_path,
+    project=crm_dbt_project,
+    dagster_dbt_translator=CrmDbtTranslator(),
+    exclude=ESTIMATED,
+    name="crm_dbt_models",
+    pool=WAREHOUSE_POOL,
+)
+def crm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
+                   analysis_settings: AnalysisSettingsResource):
+    """Seeds, staging, facts, dimensions and the monthly KPI series: everything the estimator reads."""
+    yield from _build(context, dbt, analysis_settings.to_settings())
+
+
+@dbt_assets(
+    manifest=crm_dbt_project.manifest_path,
+    project=crm_dbt_project,
+    dagster_dbt_translator=CrmDbtTranslator(),
+    select=ESTIMATED,
+    name="crm_kpi_marts",
+    pool=WAREHOUSE_POOL,
+)
+def crm_kpi_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource,
+                  analysis_settings: AnalysisSettingsResource):
+    """The marts that read the estimates: payback, before/after with the verdicts, the monthly mart."""
+    yield from _build(context, dbt, analysis_settings.to_settings())

@@ -2,8 +2,9 @@
 
 Groups follow the layers and KPI families (staging, intermediate, core,
 financial, process, ..., kpi_marts, reference), so the asset graph reads like
-the project's folders. dbt sources are the loader's raw tables, keyed
-``raw/<table>`` to match the loader's assets.
+the project's folders. dbt sources are tables that Python writes: the loader's
+raw tables, keyed ``raw/<table>``, and the estimator's, ``estimates/<table>``,
+to match those assets.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
 from orchestration.defs.freshness import DAILY_FRESHNESS, FRESHNESS_GROUPS
+
+# dbt source -> the schema (and asset key prefix) of the Python asset that writes it
+SOURCE_SCHEMAS = {"crm": "raw", "estimates": "estimates"}
 
 KPI_FAMILIES = ("financial", "process", "service", "staff", "customer_base", "adoption")
 
@@ -44,7 +48,8 @@ class CrmDbtTranslator(DagsterDbtTranslator):
         spec = super().get_asset_spec(manifest, unique_id, project)
         props = self.get_resource_props(manifest, unique_id)
         if props["resource_type"] == "source":
-            return spec.replace_attributes(key=dg.AssetKey(["raw", props["name"]]), group_name="raw")
+            schema = SOURCE_SCHEMAS[props["source_name"]]
+            return spec.replace_attributes(key=dg.AssetKey([schema, props["name"]]), group_name=schema)
         group = group_for(props)
         return spec.replace_attributes(
             group_name=group, freshness_policy=DAILY_FRESHNESS if group in FRESHNESS_GROUPS else None

@@ -1,14 +1,13 @@
 """The ``bi`` schema: what a BI user should open first.
 
 The marts are keyed by metric_id and carry the numbers; a dashboard also
-wants the catalog's labels (English and Ukrainian) and a plain verdict. These
-views add them, so no BI tool has to re-implement the join or the verdict rule.
+wants the catalog's labels (English and Ukrainian). These views add them, so
+no BI tool has to re-implement the join.
 
 They select ``m.*`` from the marts, so a column added to a mart appears in the
-view without a change here. The verdict follows the same rule as the terminal
-scorecard (``orchestration.scorecard.ScorecardRow.verdict``) and the report:
-not available when the mart says so, no clear change when the 95% interval of
-the change spans 0, otherwise better or worse by the metric's direction.
+view without a change here - among them ``verdict`` and ``verdict_reason`` of
+mart_kpi_before_after, the one verdict that the terminal scorecard and the
+report read too; nothing here recomputes it.
 
 Views are stored as SQL in the serving file and resolved inside it, so they
 work whatever name a reader attaches the file under.
@@ -24,15 +23,6 @@ from orchestration.publish.sql import literal
 # schema "serving" makes `serving.kpi_scorecard` ambiguous (catalog or schema?)
 # and every query in a BI tool fails with a binder error.
 SCHEMA = "bi"
-
-VERDICT_SQL = """
-    case
-        when ba.status is distinct from 'ok' then 'not available'
-        when ba.change_ci95_low <= 0 and ba.change_ci95_high >= 0 then 'no clear change'
-        when ba.improved then 'better'
-        else 'worse'
-    end
-"""
 
 FAMILY_ORDER_SQL = """
     case {column}
@@ -50,15 +40,14 @@ VIEWS: dict[str, tuple[str, str]] = {
             coalesce(d.label_en, ba.metric_id) as label_en,
             coalesce(d.label_uk, ba.metric_id) as label_uk,
             ba.* exclude (metric_id),
-            {VERDICT_SQL} as verdict,
             d.is_catalog_metric,
             {FAMILY_ORDER_SQL.format(column="ba.family")} as family_order
         from marts.mart_kpi_before_after as ba
         left join reference.kpi_definitions as d on d.metric_id = ba.metric_id
         """,
-        "Before/after per metric and scope (marts.mart_kpi_before_after) with the catalog labels "
-        "and a verdict: better, worse, no clear change (95% interval spans 0) or not available "
-        "(see status_reason).",
+        "Before/after per metric and scope (marts.mart_kpi_before_after) with the catalog labels: "
+        "the estimated effect of the CRM with its 95% interval, the raw change for reference, and the "
+        "verdict (better, worse, no clear change, too little data, unreliable, not available) with its reason.",
     ),
     "kpi_monthly": (
         f"""

@@ -154,6 +154,14 @@ def payback_figure(points: list[PaybackPoint], data: ReportData) -> go.Figure:
         line={"color": "#cf222e", "width": 2.5}, customdata=months,
         hovertemplate="%{customdata[0]}: %{y:,.0f}<extra>CRM costs</extra>",
     ))
+    # the 95% interval of the cumulative incremental gross profit, as a band
+    fig.add_trace(go.Scatter(
+        x=x + x[::-1],
+        y=[p.cumulative_incremental_gross_profit_high for p in points]
+        + [p.cumulative_incremental_gross_profit_low for p in points][::-1],
+        fill="toself", fillcolor="rgba(26,127,55,0.15)", line={"width": 0}, hoverinfo="skip",
+        name="95% interval of the incremental gross profit",
+    ))
     fig.add_trace(go.Scatter(
         x=x, y=[p.cumulative_incremental_gross_profit for p in points],
         name="cumulative incremental gross profit", mode="lines+markers",

@@ -9,7 +9,7 @@ warehouse and the serving file both work as the source.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import duckdb
@@ -43,9 +43,22 @@ class Rollout:
     is_from_settings: bool
 
 
+# the columns of mart_kpi_before_after that the report shows (Metric's fields of the same names)
+BEFORE_AFTER_COLUMNS = (
+    "baseline_value", "post_value", "raw_change", "raw_relative_change", "effect", "effect_ci_low",
+    "effect_ci_high", "relative_effect", "relative_effect_ci_low", "relative_effect_ci_high", "p_value",
+    "p_value_holm", "mde", "mde_relative", "placebo_runs", "placebo_hits", "method", "method_detail",
+    "baseline_months", "post_months", "status", "status_reason", "verdict", "verdict_reason",
+)
+
+
 @dataclass(frozen=True)
 class Metric:
-    """A metric of the catalog with its company before/after row (None values when absent)."""
+    """A metric of the catalog with its company before/after row (None values when absent).
+
+    ``verdict`` is the mart's column, read, never recomputed: a metric without
+    a company row is "not available".
+    """
 
     metric_id: str
     family: str
@@ -57,39 +70,29 @@ class Metric:
     definition: str
     baseline_value: float | None = None
     post_value: float | None = None
-    absolute_change: float | None = None
-    relative_change: float | None = None
-    ci_low: float | None = None
-    ci_high: float | None = None
-    improved: bool | None = None
+    raw_change: float | None = None
+    raw_relative_change: float | None = None
+    effect: float | None = None
+    effect_ci_low: float | None = None
+    effect_ci_high: float | None = None
+    relative_effect: float | None = None
+    relative_effect_ci_low: float | None = None
+    relative_effect_ci_high: float | None = None
+    p_value: float | None = None
+    p_value_holm: float | None = None
+    mde: float | None = None
+    mde_relative: float | None = None
+    placebo_runs: int | None = None
+    placebo_hits: int | None = None
+    method: str | None = None
+    method_detail: str | None = None
     baseline_months: int | None = None
     post_months: int | None = None
-    season_adjusted_change: float | None = None
-    season_adjusted_relative_change: float | None = None
-    did_change: float | None = None
-    did_relative_change: float | None = None
-    did_ci_low: float | None = None
-    did_ci_high: float | None = None
     status: str | None = None
     status_reason: str | None = None
+    verdict: str = "not available"
+    verdict_reason: str | None = "no before/after row for the company"
     has_before_after: bool = False
-
-    @property
-    def verdict(self) -> str:
-        """The rule of the terminal scorecard and of bi.kpi_scorecard."""
-        if not self.has_before_after or self.status != "ok":
-            return "not available"
-        if self.ci_low is not None and self.ci_high is not None and self.ci_low <= 0 <= self.ci_high:
-            return "no clear change"
-        return "better" if self.improved else "worse"
-
-    @property
-    def verdict_reason(self) -> str | None:
-        if not self.has_before_after:
-            return "no before/after row for the company"
-        if self.status != "ok":
-            return self.status_reason or "not available"
-        return None
 
 
 @dataclass(frozen=True)
@@ -102,10 +105,16 @@ class MonthlyPoint:
 
 @dataclass(frozen=True)
 class PaybackPoint:
+    """One month of marts.mart_crm_payback (field names are its columns)."""
+
     month_start: dt.date
     cumulative_crm_costs: float | None
     cumulative_incremental_gross_profit: float | None
+    cumulative_incremental_gross_profit_low: float | None
+    cumulative_incremental_gross_profit_high: float | None
     roi_to_date: float | None
+    roi_to_date_low: float | None
+    roi_to_date_high: float | None
     is_paid_back: bool | None
 
 
@@ -182,15 +191,13 @@ def _metrics(con: duckdb.DuckDBPyConnection, monthly: dict[str, list[MonthlyPoin
         from reference.kpi_definitions
         """
     ).fetchall()
+    available = _columns(con, "marts", "mart_kpi_before_after")
+    shown = [c for c in BEFORE_AFTER_COLUMNS if c in available]
     before_after = {
-        row[0]: row[1:]
+        row[0]: (row[1], row[2], row[3], dict(zip(shown, row[4:])))
         for row in con.execute(
-            """
-            select metric_id, family, unit, direction, baseline_value, post_value, absolute_change, relative_change,
-                   change_ci95_low, change_ci95_high, improved, baseline_months, post_months,
-                   season_adjusted_change, season_adjusted_relative_change,
-                   did_change, did_relative_change, did_ci95_low, did_ci95_high,
-                   status, status_reason
+            f"""
+            select metric_id, family, unit, direction, {', '.join(shown)}
             from marts.mart_kpi_before_after
             where scope_type = 'company'
             """
@@ -202,22 +209,15 @@ def _metrics(con: duckdb.DuckDBPyConnection, monthly: dict[str, list[MonthlyPoin
             # crm_payback_months and crm_roi are shown by the payback section, not the scorecard
             continue
         values = before_after.get(metric_id)
-        if values is None:
-            metric = Metric(metric_id, family, label_en, label_uk, unit, direction, bool(is_catalog), definition)
-        else:
-            metric = Metric(
-                metric_id, family, label_en, label_uk, unit, direction, bool(is_catalog), definition,
-                *values[3:], has_before_after=True,
-            )
-        metrics.append(metric)
+        extra = {"has_before_after": True, **values[3]} if values else {}
+        metrics.append(Metric(metric_id, family, label_en, label_uk, unit, direction, bool(is_catalog), definition,
+                              **extra))
     # a metric in the marts but not (yet) in the catalog seed is still shown, under its id
     for metric_id in sorted((set(before_after) | set(monthly)) - {m.metric_id for m in metrics}):
         if metric_id in before_after:
-            family, unit, direction, *values = before_after[metric_id]
-            metrics.append(
-                Metric(metric_id, family, metric_id, metric_id, unit, direction, False, "", *values,
-                       has_before_after=True)
-            )
+            family, unit, direction, values = before_after[metric_id]
+            metrics.append(Metric(metric_id, family, metric_id, metric_id, unit, direction, False, "",
+                                  has_before_after=True, **values))
         else:
             family, unit, direction = _monthly_attributes(con, metric_id)
             metrics.append(Metric(metric_id, family, metric_id, metric_id, unit, direction, False, ""))
@@ -258,7 +258,7 @@ def _payback(con: duckdb.DuckDBPyConnection) -> list[PaybackPoint] | None:
     where = "where scope_type = 'company'" if "scope_type" in _columns(con, "marts", PAYBACK_TABLE) else ""
     rows = con.execute(
         f"""
-        select month_start, cumulative_crm_costs, cumulative_incremental_gross_profit, roi_to_date, is_paid_back
+        select {', '.join(f.name for f in fields(PaybackPoint))}
         from marts.{PAYBACK_TABLE}
         {where}
         order by month_start

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import math
 
+# every value of mart_kpi_before_after.verdict, in the order the report counts them
 VERDICT_COLOURS = {
     "better": "#1a7f37",
     "worse": "#cf222e",
     "no clear change": "#b07d00",
+    "too little data": "#0969da",
+    "unreliable": "#8250df",
     "not available": "#6e7781",
 }
 

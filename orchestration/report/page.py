@@ -63,20 +63,13 @@ table.scorecard { width: 100%; border-collapse: collapse; font-size: 14px; margi
 footer { margin-top: 48px; color: var(--muted); font-size: 13px; border-top: 1px solid var(--line); padding-top: 12px; }
 """
 
-VERDICT_TEXT = {
-    "better": "better",
-    "worse": "worse",
-    "no clear change": "no clear change",
-    "not available": "not available",
-}
-
-
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
 def _chip(verdict: str) -> str:
-    return f'<span class="chip" style="background:{fmt.VERDICT_COLOURS[verdict]}">{_e(VERDICT_TEXT[verdict])}</span>'
+    colour = fmt.VERDICT_COLOURS.get(verdict, "#6e7781")
+    return f'<span class="chip" style="background:{colour}">{_e(verdict)}</span>'
 
 
 def _sub(text: str) -> str:
@@ -124,9 +117,12 @@ def _header(data: ReportData, generated_at: dt.datetime) -> str:
     return f"""
 <header>
   <h1>CRM impact report <span class="uk">Звіт про ефективність CRM</span></h1>
-  <p class="lead">Did the CRM pay off? Every KPI of the catalog is compared between the baseline (whole months
-  before the go-live) and the post period (whole months after the ramp-up), for the whole company. The change
-  comes with a 95% interval; a verdict says better or worse only when the interval does not span zero.</p>
+  <p class="lead">Did the CRM pay off? For every KPI of the catalog, a model of its monthly series (trend and
+  season before the go-live, the learning months left out) predicts what the months after the ramp-up would have
+  been without the CRM; the estimated effect is the difference, with its 95% interval. A verdict says better or
+  worse only when the interval excludes zero after correcting for testing many KPIs at once, and when the same
+  model finds nothing at fake go-live dates before the real one. The raw before/after change is shown for
+  reference: growth and season move it without any CRM.</p>
   <dl class="settings">{settings}</dl>
   <div class="summary" title="catalog metrics by verdict">Catalog metrics: {summary}</div>
   <nav><a href="#payback">Payback</a>{nav}</nav>
@@ -144,42 +140,57 @@ def _payback_section(data: ReportData) -> str:
     if not any(p.cumulative_crm_costs for p in data.payback):
         return (title + '<p class="unavailable">Payback not available: the export has no CRM costs '
                 "(its <code>crm_costs</code> table is missing or empty), so there is nothing to pay back.</p>")
-    paid = next((p for p in data.payback if p.is_paid_back), None)
     last = data.payback[-1]
-    if paid is not None and data.company is not None:
-        go_live = data.company.go_live_date
-        # counted as the mart counts crm_payback_months: the go-live month is month 1
-        months = (paid.month_start.year - go_live.year) * 12 + paid.month_start.month - go_live.month + 1
-        text = (f"Paid back in <b>{paid.month_start:%B %Y}</b>: a payback period of <b>{months} months</b> "
-                f"(the go-live month {go_live:%b %Y} counted as the first); "
-                f"ROI to date ({last.month_start:%b %Y}): <b>{fmt.relative(last.roi_to_date)}</b>.")
-    elif paid is not None:
-        text = f"Paid back in <b>{paid.month_start:%B %Y}</b>; ROI to date: <b>{fmt.relative(last.roi_to_date)}</b>."
+    payback = next((m for m in data.metrics if m.metric_id == "crm_payback_months"), None)
+    roi = next((m for m in data.metrics if m.metric_id == "crm_roi"), None)
+    roi_text = (f"ROI to date ({last.month_start:%b %Y}): <b>{fmt.relative(last.roi_to_date)}</b> "
+                f"(95% interval {fmt.relative(last.roi_to_date_low)} … {fmt.relative(last.roi_to_date_high)})")
+    if payback is not None and payback.effect is not None:
+        months = f"{payback.effect:.0f}"
+        if payback.effect_ci_low is not None and payback.effect_ci_high is not None:
+            span = f"{payback.effect_ci_low:.0f} to {payback.effect_ci_high:.0f} months"
+        elif payback.effect_ci_low is not None:
+            span = f"{payback.effect_ci_low:.0f} months at the earliest; not reached at the interval's lower end"
+        else:
+            span = "the interval's range is not available"
+        text = (f"Paid back after <b>{months} months</b> at the point estimate (the go-live month counted as the "
+                f"first; 95% range: {span}). {roi_text}.")
     else:
         text = (f"Not paid back by {last.month_start:%B %Y}: cumulative incremental gross profit "
-                f"{fmt.value(last.cumulative_incremental_gross_profit, 'money')} against CRM costs "
-                f"{fmt.value(last.cumulative_crm_costs, 'money')}; ROI to date <b>{fmt.relative(last.roi_to_date)}</b>.")
+                f"{fmt.value(last.cumulative_incremental_gross_profit, 'money')} "
+                f"(95% interval {fmt.value(last.cumulative_incremental_gross_profit_low, 'money')} … "
+                f"{fmt.value(last.cumulative_incremental_gross_profit_high, 'money')}) against CRM costs "
+                f"{fmt.value(last.cumulative_crm_costs, 'money')}. {roi_text}.")
+    if roi is not None:
+        text += f" Verdict: {_chip(roi.verdict)} <span class='note'>{_e(roi.verdict_reason or '')}</span>"
     chart = to_fragment(payback_figure(data.payback, data), PAYBACK_CHART_ID)
     caption = ("<figcaption>Cumulative CRM costs and incremental gross profit "
                "<span class='uk'>Накопичені витрати на CRM і додатковий валовий прибуток</span></figcaption>")
     return f'{title}<p>{text}</p><figure class="chart">{caption}{chart}</figure>'
 
 
-def _scorecard_table(metrics: list[Metric], show_did: bool) -> str:
-    head = ("<tr><th>Metric</th><th class='num'>Baseline</th><th class='num'>Post</th><th class='num'>Change</th>"
-            "<th class='num'>95% interval<span class='sub'>of the change</span></th>"
-            "<th class='num'>Season-adjusted<span class='sub'>change</span></th>"
-            + ("<th class='num'>Diff-in-diff<span class='sub'>staged rollout</span></th>" if show_did else "")
-            + "<th>Verdict</th></tr>")
+def _effect(m: Metric) -> tuple[str, str]:
+    """The estimated effect and its 95% interval, relative where there is a counterfactual."""
+    if m.relative_effect is not None:
+        return (f"{fmt.relative(m.relative_effect)}{_sub(fmt.change(m.effect, m.unit))}",
+                f"{fmt.relative(m.relative_effect_ci_low)} … {fmt.relative(m.relative_effect_ci_high)}"
+                f"{_sub(fmt.interval(m.effect_ci_low, m.effect_ci_high, m.unit))}")
+    return fmt.change(m.effect, m.unit), fmt.interval(m.effect_ci_low, m.effect_ci_high, m.unit)
+
+
+def _scorecard_table(metrics: list[Metric]) -> str:
+    head = ("<tr><th>Metric</th><th class='num'>Baseline</th><th class='num'>Post</th>"
+            "<th class='num'>Raw change<span class='sub'>for reference</span></th>"
+            "<th class='num'>CRM effect<span class='sub'>estimated</span></th>"
+            "<th class='num'>95% interval<span class='sub'>of the effect</span></th>"
+            "<th>Verdict</th></tr>")
     body = []
     for m in metrics:
         u = m.unit
         months = (_sub(f"{m.baseline_months} months") if m.baseline_months else "",
                   _sub(f"{m.post_months} months") if m.post_months else "")
-        did = ""
-        if show_did:
-            did = (f"<td class='num'>{fmt.relative(m.did_relative_change)}{_sub(fmt.change(m.did_change, u))}"
-                   f"{_sub(fmt.interval(m.did_ci_low, m.did_ci_high, u))}</td>")
+        effect, interval = _effect(m)
+        method = f"<span class='reason' title='{_e(m.method_detail or '')}'>{_e(m.method_detail or '')}</span>"
         reason = f"<span class='reason'>{_e(m.verdict_reason)}</span>" if m.verdict_reason else ""
         secondary = "" if m.is_catalog_metric else " class='secondary'"
         body.append(
@@ -188,16 +199,15 @@ def _scorecard_table(metrics: list[Metric], show_did: bool) -> str:
             f"<span class='sub'>{_e(m.label_uk)}</span></td>"
             f"<td class='num'>{fmt.value(m.baseline_value, u)}{months[0]}</td>"
             f"<td class='num'>{fmt.value(m.post_value, u)}{months[1]}</td>"
-            f"<td class='num'>{fmt.relative(m.relative_change)}{_sub(fmt.change(m.absolute_change, u))}</td>"
-            f"<td class='num'>{fmt.interval(m.ci_low, m.ci_high, u)}</td>"
-            f"<td class='num'>{fmt.relative(m.season_adjusted_relative_change)}"
-            f"{_sub(fmt.change(m.season_adjusted_change, u))}</td>"
-            f"{did}<td>{_chip(m.verdict)}{reason}</td></tr>"
+            f"<td class='num'>{fmt.relative(m.raw_relative_change)}{_sub(fmt.change(m.raw_change, u))}</td>"
+            f"<td class='num'>{effect}</td>"
+            f"<td class='num'>{interval}</td>"
+            f"<td>{_chip(m.verdict)}{reason}{method}</td></tr>"
         )
     return f"<table class='scorecard'><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _family_section(family: str, data: ReportData, show_did: bool) -> str:
+def _family_section(family: str, data: ReportData) -> str:
     metrics = [m for m in data.metrics if m.family == family]
     label_en, label_uk = FAMILY_LABELS.get(family, (family.replace("_", " ").capitalize(), ""))
     charts, without = [], []
@@ -213,27 +223,28 @@ def _family_section(family: str, data: ReportData, show_did: bool) -> str:
     note = f"<p class='note'>No monthly data for: {_e(', '.join(without))}.</p>" if without else ""
     grid = f"<div class='charts'>{''.join(charts)}</div>" if charts else ""
     return (f"<section id='family-{_e(family)}'><h2>{_e(label_en)} <span class='uk'>{_e(label_uk)}</span></h2>"
-            f"{_scorecard_table(metrics, show_did)}{grid}{note}</section>")
+            f"{_scorecard_table(metrics)}{grid}{note}</section>")
 
 
 FOOTER = """
 <footer>
   <p><b>How to read it.</b> Baseline and post values pool each period's months: ratios are sum(numerator) /
-  sum(denominator), medians are over the period's records, totals are the mean monthly total. The 95% interval
-  is Welch's t interval with the months as observations, so it is wide when a period has few months. The
-  season-adjusted change compares each post month with the same calendar month of the baseline, grown by the
-  metric's pre-go-live trend. With a staged rollout, the difference-in-differences column compares the first
-  wave with the waves not yet live. Verdict colours: green better, red worse (by the metric's direction), amber
-  no clear change (the interval spans zero), grey not available. Definitions: docs/DECISIONLOG.md and the KPI
-  catalog.</p>
+  sum(denominator), medians are over the period's records, totals are the mean monthly total; the raw change is
+  their difference, for reference. The CRM effect comes from a model of the monthly series: level, trend and
+  season fitted on the months before the go-live, a step after the ramp-up, standard errors that allow for
+  month-to-month correlation (Newey-West); with a staged rollout, the departments or regions not yet live are
+  the control group (difference-in-differences). The interval is the effect's 95% interval. Verdicts: green
+  better and red worse (by the metric's direction, only when the multiple-testing-adjusted p-value is below 5%);
+  amber no clear change; blue too little data to tell (the smallest effect the data could detect is larger than a
+  practical change); purple unreliable (the model finds effects at fake go-live dates, or the metric drifts by
+  construction); grey not available. Methods: docs/methods.md; definitions: docs/DECISIONLOG.md.</p>
 </footer>"""
 
 
 def render_report(data: ReportData, generated_at: dt.datetime | None = None) -> str:
     """The whole page as a string."""
     generated_at = generated_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    show_did = any(m.did_change is not None for m in data.metrics)
-    sections = "".join(_family_section(f, data, show_did) for f in data.families)
+    sections = "".join(_family_section(f, data) for f in data.families)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>

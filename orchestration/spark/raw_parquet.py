@@ -4,7 +4,7 @@ The loader validates an export and quarantines bad rows in DuckDB whatever
 the engine, so the contract and its rules are one implementation. For the
 Spark target it then copies each contract table of schema ``raw`` (loaded
 rows and lineage columns) to ``<raw_dir>/<table>/part-0.parquet``; the dbt
-hook ``register_raw_sources`` makes those folders the tables of Spark's
+hook ``register_python_sources`` makes those folders the tables of Spark's
 schema ``raw``. A folder is replaced whole, through a temporary sibling, so
 Spark never lists half a table.
 """

@@ -1,7 +1,8 @@
 -- The value of every KPI over the baseline and over the post period, per
 -- scope, from the period's records: pooled ratios, percentiles over all the
 -- period's records (never an average of monthly medians), and for totals the
--- mean monthly total. Month statistics for the interval come along.
+-- mean monthly total. These are the descriptive values a person can check by
+-- hand; the estimated effect comes from the model of the monthly series.
 with records as (
     select * from {{ ref('int_kpi__records') }}
     where crm_period in ('baseline', 'post')
@@ -36,8 +37,7 @@ month_stats as (
         scope_value,
         crm_period,
         count(*) as months_in_series,
-        avg(metric_value) as mean_of_months,
-        var_samp(metric_value) as variance_of_months
+        avg(metric_value) as mean_of_months
     from {{ ref('int_kpi__monthly') }}
     where crm_period in ('baseline', 'post')
     group by metric_id, scope_type, scope_value, crm_period
@@ -54,8 +54,7 @@ select
     case when pooled.period_aggregation = 'total' then month_stats.months_in_series
          else pooled.month_count end as month_count,
     pooled.record_count,
-    month_stats.mean_of_months,
-    month_stats.variance_of_months
+    month_stats.mean_of_months
 from pooled
 left join month_stats
     on pooled.metric_id = month_stats.metric_id
