@@ -10,6 +10,7 @@ project, profile and warehouse (``paths.dbt_environment``).
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections import deque
@@ -48,7 +49,7 @@ def run_dbt(
     command = [str(DBT_EXECUTABLE), *args, "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT),
                "--target", target]
     if target != "duckdb":
-        command += ["--target-path", str(PROJECT_ROOT / "target" / target)]
+        command += ["--target-path", str(target_path(target))]
     if settings is not None and settings.dbt_vars():
         command += ["--vars", settings.dbt_vars_json()]
     tail: deque[str] = deque(maxlen=40)
@@ -67,6 +68,13 @@ def run_dbt(
 # The models that read the estimator's tables (dbt source `estimates`) and
 # what depends on them; everything else is built before the estimator runs.
 ESTIMATED = "source:estimates+"
+# run_results.json of the first of a build's two dbt steps (the second's is dbt's own run_results.json)
+FIRST_STEP_RESULTS = "run_results_before_estimates.json"
+
+
+def target_path(target: str = "duckdb") -> Path:
+    """dbt's artifacts folder of a target: target/ for DuckDB (what MetricFlow and Dagster read), target/<name>/ else."""
+    return PROJECT_ROOT / "target" if target == "duckdb" else PROJECT_ROOT / "target" / target
 
 
 def build(
@@ -85,6 +93,9 @@ def build(
         run_dbt(["build", "--select", *select], settings, db_path, target)
         return
     run_dbt(["build", "--exclude", ESTIMATED], settings, db_path, target)
+    # dbt's run_results.json holds its last invocation only: keep the first step's
+    results = target_path(target) / "run_results.json"
+    shutil.copyfile(results, target_path(target) / FIRST_STEP_RESULTS)
     from orchestration.estimate.store import EstimateStoreError
 
     try:

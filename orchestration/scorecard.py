@@ -69,7 +69,7 @@ def format_value(value: float | None, unit: str) -> str:
         return "—"
     if unit in ("ratio",):
         return f"{value:.1%}"
-    if unit in ("money", "count"):
+    if unit in ("money", "count") or (unit == "months" and float(value).is_integer()):
         return f"{value:,.0f}"
     return f"{value:,.2f}"
 

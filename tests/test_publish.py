@@ -75,10 +75,14 @@ def test_friendly_views_carry_labels_and_verdicts(aov_warehouse, tmp_path):
         """select label_en, label_uk, unit, direction, baseline_value, post_value, verdict
            from bi.kpi_scorecard where metric_id = 'average_order_value' and scope_type = 'company'""",
     )
-    # 225 -> 405 with two months a side: the interval spans 0, so no clear change
-    assert aov == [("Average order value", "Середній чек", "money", "up", 225.0, 405.0, "no clear change")]
+    # 225 -> 405 with two months a side: no model can tell an effect from that
+    assert aov == [("Average order value", "Середній чек", "money", "up", 225.0, 405.0, "too little data")]
+    # the view's verdict is the mart's, never recomputed
+    assert query(serving, "select metric_id, scope_type, scope_value, verdict from bi.kpi_scorecard order by all") == \
+        query(aov_warehouse, "select metric_id, scope_type, scope_value, verdict from marts.mart_kpi_before_after "
+                             "order by all")
     verdicts = {r[0] for r in query(serving, "select distinct verdict from bi.kpi_scorecard")}
-    assert verdicts <= {"better", "worse", "no clear change", "not available"}
+    assert verdicts <= {"better", "worse", "no clear change", "too little data", "unreliable", "not available"}
     assert query(serving, "select count(*) from bi.kpi_scorecard where verdict = 'not available' and status_reason is null") == [(0,)]
 
     monthly = query(
