@@ -13,9 +13,6 @@ from pathlib import Path
 
 import duckdb
 
-FAMILY_ORDER = ("financial", "process", "service", "staff", "customer_base", "adoption")
-
-
 @dataclass(frozen=True)
 class ScorecardRow:
     """A company row of mart_kpi_before_after with the catalog's labels (field names are its columns)."""
@@ -47,10 +44,9 @@ _QUERY = f"""
                       for f in fields(ScorecardRow))}
     from marts.mart_kpi_before_after as ba
     join reference.kpi_definitions as d using (metric_id)
+    left join reference.kpi_families as f on f.family = ba.family
     where ba.scope_type = 'company'
-    order by
-        case ba.family {' '.join(f"when '{family}' then {i}" for i, family in enumerate(FAMILY_ORDER))} else 99 end,
-        ba.metric_id
+    order by f.family_order nulls last, ba.family, ba.metric_id
 """
 
 

@@ -3,6 +3,7 @@ it really renders in a browser (headless Chromium, Debian's package)."""
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -90,11 +91,14 @@ def test_report_header_scorecard_and_payback_note(report_html, aov_warehouse):
     first, last = query(aov_warehouse, "select min(month_start), max(month_start) from marts.mart_kpi_monthly "
                                        "where scope_type = 'company'")[0]
     assert f"{first:%Y-%m} … {last:%Y-%m}" in page  # data period
-    # both labels, the verdict coloured amber: 225 -> 405 but the interval spans 0
+    # both labels, the raw change, and the mart's verdict (two months a side: too little data, blue)
     row = re.search(r"<tr[^>]*id='row-average_order_value'.*?</tr>", page, re.S).group(0)
     assert "Average order value" in row and "Середній чек" in row
     assert "225" in row and "405" in row and "+80.0%" in row
-    assert "no clear change" in row and "#b07d00" in row
+    verdict, reason = query(aov_warehouse, "select verdict, verdict_reason from marts.mart_kpi_before_after "
+                                           "where metric_id = 'average_order_value' and scope_type = 'company'")[0]
+    assert verdict == "too little data"
+    assert "too little data" in row and "#0969da" in row and html.escape(reason, quote=True) in row
     # metrics without data are grey with the reason (the AOV export has no surveys)
     row = re.search(r"<tr[^>]*id='row-csat_score'.*?</tr>", page, re.S).group(0)
     assert "not available" in row and "#6e7781" in row and "the export has no rows in surveys" in row

@@ -24,14 +24,6 @@ from orchestration.publish.sql import literal
 # and every query in a BI tool fails with a binder error.
 SCHEMA = "bi"
 
-FAMILY_ORDER_SQL = """
-    case {column}
-        when 'financial' then 1 when 'process' then 2 when 'service' then 3
-        when 'staff' then 4 when 'customer_base' then 5 when 'adoption' then 6
-        else 7
-    end
-"""
-
 VIEWS: dict[str, tuple[str, str]] = {
     "kpi_scorecard": (
         f"""
@@ -41,9 +33,10 @@ VIEWS: dict[str, tuple[str, str]] = {
             coalesce(d.label_uk, ba.metric_id) as label_uk,
             ba.* exclude (metric_id),
             d.is_catalog_metric,
-            {FAMILY_ORDER_SQL.format(column="ba.family")} as family_order
+            f.family_order
         from marts.mart_kpi_before_after as ba
         left join reference.kpi_definitions as d on d.metric_id = ba.metric_id
+        left join reference.kpi_families as f on f.family = ba.family
         """,
         "Before/after per metric and scope (marts.mart_kpi_before_after) with the catalog labels: "
         "the estimated effect of the CRM with its 95% interval, the raw change for reference, and the "
@@ -58,9 +51,10 @@ VIEWS: dict[str, tuple[str, str]] = {
             coalesce(d.label_uk, m.metric_id) as label_uk,
             m.* exclude (month_start, metric_id),
             d.is_catalog_metric,
-            {FAMILY_ORDER_SQL.format(column="m.family")} as family_order
+            f.family_order
         from marts.mart_kpi_monthly as m
         left join reference.kpi_definitions as d on d.metric_id = m.metric_id
+        left join reference.kpi_families as f on f.family = m.family
         """,
         "Monthly value of every metric and scope (marts.mart_kpi_monthly) with the catalog labels; "
         "crm_period says whether the month is baseline, ramp_up, post or outside.",
@@ -72,7 +66,8 @@ PUBLISH_INFO_COMMENT = (
     "warehouse, its row count, and the latest month of marts.mart_kpi_monthly."
 )
 
-REQUIRED_TABLES = ("marts.mart_kpi_before_after", "marts.mart_kpi_monthly", "reference.kpi_definitions")
+REQUIRED_TABLES = ("marts.mart_kpi_before_after", "marts.mart_kpi_monthly", "reference.kpi_definitions",
+                   "reference.kpi_families")
 
 
 def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:

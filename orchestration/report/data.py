@@ -14,18 +14,11 @@ from pathlib import Path
 
 import duckdb
 
-FAMILY_ORDER = ("financial", "process", "service", "staff", "customer_base", "adoption")
+from orchestration.catalog import family_ids, family_labels
 
-# Section titles: the catalog's family names, in English and in the article's
-# Ukrainian wording (the article the KPIs follow, see the README).
-FAMILY_LABELS = {
-    "financial": ("Financial results and payback", "Фінансові показники та окупність вкладень"),
-    "process": ("Work processes", "Оптимізація робочих процесів"),
-    "service": ("Customer service quality", "Якість обслуговування клієнтів"),
-    "staff": ("Staff effectiveness", "Ефективність роботи працівників"),
-    "customer_base": ("Customer base", "Розвиток клієнтської бази"),
-    "adoption": ("CRM adoption", "Залучення співробітників до роботи з CRM"),
-}
+# Section titles and their order: the catalog's families (seeds/kpi_families.csv),
+# in English and in the article's Ukrainian wording
+FAMILY_LABELS = family_labels()
 
 PAYBACK_TABLE = "mart_crm_payback"
 
@@ -234,7 +227,8 @@ def _monthly_attributes(con: duckdb.DuckDBPyConnection, metric_id: str) -> tuple
 
 
 def _family_rank(family: str) -> tuple[int, str]:
-    return (FAMILY_ORDER.index(family), "") if family in FAMILY_ORDER else (len(FAMILY_ORDER), family)
+    order = family_ids()
+    return (order.index(family), "") if family in order else (len(order), family)
 
 
 def _monthly(con: duckdb.DuckDBPyConnection) -> dict[str, list[MonthlyPoint]]:
