@@ -28,13 +28,15 @@ counterfactual as (
 ),
 
 -- the months of the data from the first cost (or the go-live month) on; the
--- monthly gross profit series has a row for every month of the data
+-- monthly gross profit series has a row for every month of the data (a
+-- partial last month of an export is not analysed: no counterfactual)
 months as (
     select monthly.month_start, monthly.crm_period, monthly.metric_value as gross_profit, company.go_live_month
     from {{ ref('int_kpi__monthly') }} as monthly
     cross join company
     where monthly.metric_id = 'gross_profit'
         and monthly.scope_type = 'company'
+        and monthly.crm_period <> 'partial'
         and monthly.month_start >= least(
             company.go_live_month,
             coalesce((select min(month_start) from costs), company.go_live_month)
