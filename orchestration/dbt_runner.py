@@ -33,13 +33,14 @@ TARGETS = ("duckdb", "spark")
 
 def run_dbt(
     args: Sequence[str], settings: AnalysisSettings | None = None, db_path: Path | None = None,
-    target: str = "duckdb",
+    target: str = "duckdb", artifacts: Path | None = None,
 ) -> None:
     """Run one dbt command against the project and a warehouse (default: CRM_IMPACT_DB).
 
     ``target`` is a profile output of profiles.yml. A Spark run keeps its
     artifacts in target/spark/, so that it never replaces the DuckDB manifest
-    that MetricFlow and Dagster read.
+    that MetricFlow and Dagster read; ``artifacts`` puts them elsewhere (tests
+    that build several warehouses at once).
 
     dbt's output is passed through line by line; on failure its last lines are
     in the exception, so the reason (a failing test, a wrong setting) is not lost.
@@ -48,8 +49,8 @@ def run_dbt(
         raise ValueError(f"unknown dbt target {target!r}; expected one of {', '.join(TARGETS)}")
     command = [str(DBT_EXECUTABLE), *args, "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT),
                "--target", target]
-    if target != "duckdb":
-        command += ["--target-path", str(target_path(target))]
+    if artifacts is not None or target != "duckdb":
+        command += ["--target-path", str(artifacts or target_path(target))]
     if settings is not None and settings.dbt_vars():
         command += ["--vars", settings.dbt_vars_json()]
     tail: deque[str] = deque(maxlen=40)
@@ -79,7 +80,7 @@ def target_path(target: str = "duckdb") -> Path:
 
 def build(
     settings: AnalysisSettings | None = None, select: Sequence[str] = (), db_path: Path | None = None,
-    target: str = "duckdb",
+    target: str = "duckdb", dbt_args: Sequence[str] = (), artifacts: Path | None = None,
 ) -> None:
     """Build and test every model, in three steps: dbt builds the seeds, facts and monthly series
     (everything but the models that read the estimates), the estimator fits its models on the
@@ -87,22 +88,23 @@ def build(
     that read it (orchestration/estimate/store.py says why the statistics run in Python).
 
     With ``select``, one dbt build of just that selection, for development: the estimates are
-    not refreshed.
+    not refreshed. ``dbt_args`` go to both dbt steps (e.g. ``--exclude-resource-type unit_test``);
+    ``artifacts`` is dbt's target folder (default: ``target_path(target)``).
     """
     if select:
-        run_dbt(["build", "--select", *select], settings, db_path, target)
+        run_dbt(["build", "--select", *select, *dbt_args], settings, db_path, target, artifacts)
         return
-    run_dbt(["build", "--exclude", ESTIMATED], settings, db_path, target)
+    run_dbt(["build", "--exclude", ESTIMATED, *dbt_args], settings, db_path, target, artifacts)
     # dbt's run_results.json holds its last invocation only: keep the first step's
-    results = target_path(target) / "run_results.json"
-    shutil.copyfile(results, target_path(target) / FIRST_STEP_RESULTS)
+    folder = artifacts or target_path(target)
+    shutil.copyfile(folder / "run_results.json", folder / FIRST_STEP_RESULTS)
     from orchestration.estimate.store import EstimateStoreError
 
     try:
         print(estimate(db_path, target), flush=True)
     except EstimateStoreError as error:
         raise DbtFailure(f"the estimator failed between the two dbt steps: {error}") from None
-    run_dbt(["build", "--select", ESTIMATED], settings, db_path, target)
+    run_dbt(["build", "--select", ESTIMATED, *dbt_args], settings, db_path, target, artifacts)
 
 
 def estimate(db_path: Path | None = None, target: str = "duckdb"):
