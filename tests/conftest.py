@@ -58,3 +58,10 @@ def aov_warehouse(tmp_path_factory) -> Path:
     """The hand-made AOV export (tests/fixtures/kpi_aov), loaded and built."""
     db = tmp_path_factory.mktemp("aov") / "crm.duckdb"
     return load_and_build(FIXTURES / "kpi_aov", db)
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory) -> Path:
+    """The embedded demo export (seeds/demo), loaded and built."""
+    db = tmp_path_factory.mktemp("demo") / "crm.duckdb"
+    return load_and_build(PROJECT_ROOT / "seeds" / "demo", db)
