@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 
 SPARK_STAMP := $(VENV)/.spark-installed-stamp
 
-.PHONY: install install-spark demo test test-spark dev bench docs docs-md clean
+.PHONY: install install-spark demo test test-slow test-all test-spark dev bench docs docs-md clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,9 +28,17 @@ install-spark: $(SPARK_STAMP)
 demo: install
 	$(BIN)/crm-impact demo
 
-## Run the whole test suite (builds real warehouses under a temporary folder).
+## Run the everyday test suite: every test but the slow ones (builds real warehouses under a temporary folder).
 test: install
 	$(BIN)/python -m pytest
+
+## The slow tests that `make test` leaves out (larger generated exports, a browser, the web server); CI runs both.
+test-slow: install
+	$(BIN)/python -m pytest -m "slow and not spark"
+
+## make test and make test-slow in one run (every test but Spark's).
+test-all: install
+	$(BIN)/python -m pytest -m "not spark"
 
 ## Build the demo on the Spark target (PySpark, local) and compare its marts with DuckDB's.
 test-spark: install-spark

@@ -10,7 +10,7 @@ from conftest import FIXTURES, query, warehouse_env
 
 
 @pytest.fixture(scope="module")
-def definitions():
+def definitions(project_manifest):
     from orchestration.definitions import defs
 
     return defs
@@ -28,6 +28,8 @@ def test_definitions_load_with_dbt_models_as_assets(definitions):
     assert graph.get(dg.AssetKey(["raw", "orders"])).is_materializable
 
 
+# a whole dbt build through Dagster, plus the publish and the report (about a minute each): `make test-slow`
+@pytest.mark.slow
 @pytest.mark.parametrize("export", ["kpi_aov", "demo"])
 def test_materialize_the_whole_graph(definitions, tmp_path, monkeypatch, export):
     """The whole graph on the hand-made AOV export (answers known) and on the embedded demo (the default
@@ -123,7 +125,7 @@ def test_missing_required_table_fails_its_check_and_the_run(tmp_path):
     assert not db.exists()  # nothing was written
 
 
-def test_an_old_load_shows_the_raw_tables_as_overdue(tmp_path):
+def test_an_old_load_shows_the_raw_tables_as_overdue(project_manifest, tmp_path):
     """The freshness policy, evaluated as the Dagster daemon does, at three moments after a load."""
     import asyncio
     import datetime as dt
@@ -157,7 +159,8 @@ def test_an_old_load_shows_the_raw_tables_as_overdue(tmp_path):
     assert state_after(72) == FreshnessState.FAIL
 
 
-def test_a_failing_blocking_check_stops_the_marts_and_the_publish(tmp_path, monkeypatch):
+@pytest.mark.slow  # a dbt build through Dagster up to the failing test (about 40 s)
+def test_a_failing_blocking_check_stops_the_marts_and_the_publish(project_manifest, tmp_path, monkeypatch):
     """Raw data that breaks a fact's key (a duplicate order, as if written around the loader) fails the
     blocking unique test; nothing downstream of it is built or published."""
     import duckdb

@@ -12,6 +12,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from conftest import PROJECT_ROOT
 
 DAGSTER = str(Path(sys.executable).parent / "dagster")
@@ -36,6 +38,7 @@ def ask_graphql(port: int) -> dict | None:
         return None
 
 
+@pytest.mark.slow  # starts the web server and its code location (half a minute or more)
 def test_dagster_dev_serves_the_asset_graph(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}

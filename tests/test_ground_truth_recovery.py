@@ -18,6 +18,10 @@ import pytest
 from conftest import load_and_build, query
 from orchestration.generate import generate_export
 
+# Generated exports of 100,000 and 300,000 order lines: minutes to build, so `make test-slow` (CI) runs
+# them, not the everyday `make test`.
+pytestmark = pytest.mark.slow
+
 SCALE = 0.1
 # DiD's post window is short (the treated wave's post months before the control wave goes live: three
 # months by default), so the staged comparison needs more orders per month to be stable across seeds

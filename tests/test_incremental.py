@@ -28,6 +28,9 @@ from conftest import FIXTURES, query
 from orchestration.dbt_runner import build, run_dbt
 from orchestration.load import load_export
 
+# four dbt builds of their own (about a minute): `make test-slow`
+pytestmark = pytest.mark.slow
+
 SELECT = ["--select", "+marts.core"]
 
 # fact -> its key columns

@@ -3,11 +3,7 @@ seed that drives marts, semantic layer and report is the catalog itself."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from conftest import PROJECT_ROOT, load_and_build, query
+from conftest import query
 from orchestration import catalog
 
 # The article's four metrics per family (financial asks for two volumes and a
@@ -28,11 +24,6 @@ CATALOG_METRICS = {
 def catalog_metric_ids() -> dict[str, str]:
     """metric_id -> family of the catalog metrics (not the companions), read from the seed."""
     return {d.metric_id: d.family for d in catalog.kpi_definitions() if d.is_catalog_metric}
-
-
-@pytest.fixture(scope="session")
-def demo_warehouse(tmp_path_factory) -> Path:
-    return load_and_build(PROJECT_ROOT / "seeds" / "demo", tmp_path_factory.mktemp("demo") / "crm.duckdb")
 
 
 def test_seed_is_the_catalog():

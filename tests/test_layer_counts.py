@@ -5,6 +5,12 @@ dimension, once: the keys are the same sets in all three layers (nothing
 lost, nothing duplicated), orphans and cancelled records included. Checked on
 the two hand-made exports: kpi_aov (only the required tables and a few
 optional ones; the rest are empty) and core_small (every table).
+
+The same reconciliation is a dbt test per table (tests/dbt/reconcile_<table>.sql),
+so that every build runs it and Dagster shows it as a check of the fact. The
+tests below check it twice: here in Python, independently of the dbt SQL, and
+that the dbt tests ran and passed in the build - and fail when a fact loses or
+doubles a row.
 """
 
 from __future__ import annotations
@@ -12,9 +18,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from conftest import FIXTURES, load_and_build, query
+from conftest import build_results, copy_warehouse, dbt_target_path, query
 from orchestration.contract import TABLES
 
 # raw table -> (staging model, key in staging, final relation in marts, key there)
@@ -47,8 +54,8 @@ def _raw_keys(table: str) -> tuple[str, ...]:
 
 
 @pytest.fixture(scope="module", params=["kpi_aov", "core_small"])
-def warehouse(request, tmp_path_factory) -> Path:
-    return load_and_build(FIXTURES / request.param, tmp_path_factory.mktemp(request.param) / "crm.duckdb")
+def warehouse(request) -> Path:
+    return request.getfixturevalue("aov_warehouse" if request.param == "kpi_aov" else "core_small_warehouse")
 
 
 def _keys(db: Path, relation: str, columns: tuple[str, ...]) -> list[tuple]:
@@ -120,3 +127,31 @@ def test_employee_month_grid_matches_an_independent_computation(warehouse):
     grid = query(warehouse, "select employee_id, month_start from marts.fct_employee_months")
     assert len(grid) == len(set(grid))
     assert set(grid) == expected
+
+
+# --- the same reconciliation as dbt tests ----------------------------------------------------------
+
+def _reconcile_sql(table: str) -> str:
+    """The compiled SQL of the dbt test reconcile_<table>, as this session's builds ran it."""
+    return (dbt_target_path() / "compiled" / "crm_impact" / "tests" / "dbt" / f"reconcile_{table}.sql").read_text()
+
+
+def test_the_build_ran_and_passed_a_dbt_reconciliation_per_table(warehouse):
+    results = build_results(warehouse)
+    ran = {unique_id.split(".")[2].removeprefix("reconcile_"): status for unique_id, status in results.items()
+           if unique_id.startswith("test.crm_impact.reconcile_")}
+    assert ran == {t.name: "pass" for t in TABLES}
+
+
+def test_the_dbt_reconciliation_names_a_lost_and_a_doubled_row(core_small_warehouse, tmp_path):
+    db = copy_warehouse(core_small_warehouse, tmp_path)
+    with duckdb.connect(str(db)) as con:
+        assert con.execute(_reconcile_sql("orders")).fetchall() == []  # the intact copy passes
+        lost = con.execute("select min(order_id) from marts.fct_orders").fetchone()[0]
+        con.execute("delete from marts.fct_orders where order_id = ?", [lost])
+        doubled = con.execute("select min(ticket_id) from marts.fct_tickets").fetchone()[0]
+        con.execute("insert into marts.fct_tickets select * from marts.fct_tickets where ticket_id = ?", [doubled])
+        # key, rows in raw, staging and the fact
+        assert con.execute(_reconcile_sql("orders")).fetchall() == [(lost, 1, 1, 0)]
+        assert con.execute(_reconcile_sql("tickets")).fetchall() == [(doubled, 1, 1, 2)]
+        assert con.execute(_reconcile_sql("customers")).fetchall() == []

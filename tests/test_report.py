@@ -172,6 +172,7 @@ def _run_chromium(chromium: str, profile: Path, *args: str) -> subprocess.Comple
     )
 
 
+@pytest.mark.slow  # installs Chromium with apt-get when it is missing, then starts it twice
 def test_report_renders_in_headless_chromium(chromium, report_html, aov_warehouse, tmp_path):
     url = report_html.resolve().as_uri()
     dom = _run_chromium(

@@ -14,7 +14,14 @@ rewrite that file at any time. So each warehouse gets its own snapshot: dbt
 parses the project into a temporary target path with CRM_IMPACT_DB pointing
 at the warehouse, and mf runs from the repo root with DBT_PROJECT_DIR /
 DBT_PROFILES_DIR pointing at a folder holding dbt_project.yml, profiles.yml
-and that target/.
+and that target/. The snapshot is the semantic manifest of the build that
+made the warehouse (tests/conftest.py: same project, same settings, same
+database name), so no second parse is needed.
+
+Every `mf` call starts MetricFlow afresh (several seconds), so `make test`
+compares the demo by month and by CRM period and checks the manifest;
+`make test-slow` adds the other warehouses, the scopes, the saved queries, the
+cumulative metrics and `mf validate-configs`.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, PROJECT_ROOT, load_and_build, query
+from conftest import FIXTURES, PROJECT_ROOT, dbt_target_path, load_and_build, query
 from orchestration.dbt_runner import run_dbt
 from orchestration.settings import AnalysisSettings
 
@@ -60,14 +67,19 @@ SEED = {row["metric_id"]: row for row in csv.DictReader((PROJECT_ROOT / "seeds" 
 class SemanticLayer:
     """mf against one warehouse, with the semantic manifest parsed for that warehouse."""
 
-    def __init__(self, name: str, db_path: Path, workdir: Path) -> None:
+    def __init__(self, name: str, db_path: Path, workdir: Path, settings: AnalysisSettings | None = None) -> None:
         self.name = name
         self.db_path = db_path
         self.project = workdir / "project"
         self.project.mkdir(parents=True)
         for name in ("dbt_project.yml", "profiles.yml"):
             shutil.copy(PROJECT_ROOT / name, self.project / name)
-        run_dbt(["parse", "--target-path", str(self.project / "target")], db_path=db_path)
+        built = dbt_target_path(settings)
+        if built is not None and db_path.name == "crm.duckdb" and (built / "semantic_manifest.json").exists():
+            (self.project / "target").mkdir()
+            shutil.copy(built / "semantic_manifest.json", self.project / "target" / "semantic_manifest.json")
+        else:
+            run_dbt(["parse", "--target-path", str(self.project / "target")], settings, db_path)
         self.manifest = json.loads((self.project / "target" / "semantic_manifest.json").read_text())
         self.metrics = {metric["name"]: metric for metric in self.manifest["metrics"]}
         self.saved_queries = {saved["name"]: saved for saved in self.manifest["saved_queries"]}
@@ -117,18 +129,14 @@ def assert_same_values(metric: str, from_mf: dict, from_mart: dict, where: str) 
 
 # --- warehouses -------------------------------------------------------------
 
-@pytest.fixture(scope="session")
-def demo_warehouse(tmp_path_factory) -> Path:
-    """The committed demo export (seeds/demo), loaded and built."""
-    db = tmp_path_factory.mktemp("demo") / "crm.duckdb"
-    return load_and_build(PROJECT_ROOT / "seeds" / "demo", db)
+KYIV = AnalysisSettings(crm_timezone="Europe/Kyiv")
 
 
 @pytest.fixture(scope="session")
 def kyiv_warehouse(tmp_path_factory) -> Path:
     """The hand-made core_small export, months in Europe/Kyiv time."""
     db = tmp_path_factory.mktemp("core_small_kyiv") / "crm.duckdb"
-    return load_and_build(FIXTURES / "core_small", db, AnalysisSettings(crm_timezone="Europe/Kyiv"))
+    return load_and_build(FIXTURES / "core_small", db, KYIV)
 
 
 @pytest.fixture(scope="session")
@@ -136,13 +144,20 @@ def demo_layer(demo_warehouse, tmp_path_factory) -> SemanticLayer:
     return SemanticLayer("demo", demo_warehouse, tmp_path_factory.mktemp("mf_demo"))
 
 
-@pytest.fixture(scope="session", params=["demo", "core_small_kyiv", "kpi_aov"])
+@pytest.fixture(scope="session", params=[
+    "demo",
+    pytest.param("core_small_kyiv", marks=pytest.mark.slow),
+    pytest.param("kpi_aov", marks=pytest.mark.slow),
+])
 def layer(request, demo_layer, tmp_path_factory) -> SemanticLayer:
-    """The semantic layer on each test warehouse."""
+    """The semantic layer on each test warehouse (the demo in `make test`, all three in `make test-slow`)."""
     if request.param == "demo":
         return demo_layer
-    warehouse = request.getfixturevalue("kyiv_warehouse" if request.param == "core_small_kyiv" else "aov_warehouse")
-    return SemanticLayer(request.param, warehouse, tmp_path_factory.mktemp(f"mf_{request.param}"))
+    if request.param == "core_small_kyiv":
+        warehouse, settings = request.getfixturevalue("kyiv_warehouse"), KYIV
+    else:
+        warehouse, settings = request.getfixturevalue("aov_warehouse"), None
+    return SemanticLayer(request.param, warehouse, tmp_path_factory.mktemp(f"mf_{request.param}"), settings)
 
 
 def mart_series(db_path: Path, scope_type: str) -> dict[str, dict]:
@@ -160,6 +175,7 @@ def mart_series(db_path: Path, scope_type: str) -> dict[str, dict]:
 
 # --- configuration ----------------------------------------------------------
 
+@pytest.mark.slow
 def test_validate_configs(demo_layer):
     result = demo_layer.run("validate-configs")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -194,6 +210,7 @@ def test_every_metric_by_month_equals_the_monthly_mart(layer):
         assert_same_values(metric, from_mf, mart.get(metric, {}), "company")
 
 
+@pytest.mark.slow
 def test_every_metric_by_region_and_department_equals_the_mart_scopes(layer):
     for scope_type, default_dimension, dimension_of in (
             ("region", REGION_DIMENSION, {}),
@@ -233,6 +250,7 @@ def test_every_metric_by_crm_period_equals_before_after(layer):
         assert compared >= 2 * (len(metrics) - 1)  # retention has no baseline in the demo
 
 
+@pytest.mark.slow
 def test_cumulative_metrics(demo_layer):
     rows = demo_layer.query("--metrics", "crm_costs_to_date,net_revenue_ytd", "--group-by", "metric_time__month")
     costs_to_date = {month(row["metric_time__month"]): number(row["crm_costs_to_date"]) for row in rows}
@@ -258,6 +276,7 @@ def test_one_saved_query_per_family_with_its_metrics(demo_layer):
         assert set(saved["query_params"]["metrics"]) == expected, family
 
 
+@pytest.mark.slow
 def test_every_saved_query_runs(demo_layer):
     periods = dict(query(demo_layer.db_path, "select distinct month_start, crm_period from marts.mart_kpi_monthly "
                                              "where scope_type = 'company'"))

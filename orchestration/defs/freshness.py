@@ -10,10 +10,13 @@ import datetime as dt
 
 import dagster as dg
 
+from orchestration.catalog import family_ids
+
 DAILY_FRESHNESS = dg.FreshnessPolicy.time_window(
     fail_window=dt.timedelta(hours=36),
     warn_window=dt.timedelta(hours=26),
 )
 
-# dbt asset groups that users read: facts, dimensions and the KPI marts
-FRESHNESS_GROUPS = {"core", "kpi_marts", "financial", "process", "service", "staff", "customer_base", "adoption"}
+# dbt asset groups that users read: facts, dimensions, the KPI marts and each
+# KPI family's group (seeds/kpi_families.csv)
+FRESHNESS_GROUPS = {"core", "kpi_marts", *family_ids()}

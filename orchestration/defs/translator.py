@@ -15,12 +15,14 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
+from orchestration.catalog import family_ids
 from orchestration.defs.freshness import DAILY_FRESHNESS, FRESHNESS_GROUPS
 
 # dbt source -> the schema (and asset key prefix) of the Python asset that writes it
 SOURCE_SCHEMAS = {"crm": "raw", "estimates": "estimates"}
 
-KPI_FAMILIES = ("financial", "process", "service", "staff", "customer_base", "adoption")
+# the KPI families (seeds/kpi_families.csv): each has its own asset group
+KPI_FAMILIES = family_ids()
 
 
 def group_for(resource_props: Mapping[str, Any]) -> str:

@@ -4,12 +4,38 @@
 -- its department or region in a staged rollout) with the CRM period of its
 -- month for that scope. The single place where scopes and periods are
 -- attached, so that every metric follows the same rules.
-with records as (
-    {% for family in ['financial', 'process', 'service', 'staff', 'customer_base', 'adoption'] %}
-    select '{{ family }}' as family, metric_id, month_start, department, region, numerator, denominator, record_value
-    from {{ ref('kpi_' ~ family ~ '__records') }}
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+--
+-- The family of a metric, and the list of families, come from the catalog
+-- seeds (kpi_definitions, kpi_families). The records models are named here
+-- because dbt resolves ref() when it parses the project, before any seed can
+-- be read; tests/dbt/kpi_families_have_records.sql fails when this union and
+-- the seed kpi_families disagree.
+with family_records as (
+    select metric_id, month_start, department, region, numerator, denominator, record_value
+    from {{ ref('kpi_financial__records') }}
+    union all
+    select metric_id, month_start, department, region, numerator, denominator, record_value
+    from {{ ref('kpi_process__records') }}
+    union all
+    select metric_id, month_start, department, region, numerator, denominator, record_value
+    from {{ ref('kpi_service__records') }}
+    union all
+    select metric_id, month_start, department, region, numerator, denominator, record_value
+    from {{ ref('kpi_staff__records') }}
+    union all
+    select metric_id, month_start, department, region, numerator, denominator, record_value
+    from {{ ref('kpi_customer_base__records') }}
+    union all
+    select metric_id, month_start, department, region, numerator, denominator, record_value
+    from {{ ref('kpi_adoption__records') }}
+),
+
+records as (
+    -- every metric_id of a records model is in the catalog (its relationships test)
+    select definitions.family, family_records.*
+    from family_records
+    inner join {{ ref('kpi_definitions') }} as definitions
+        on family_records.metric_id = definitions.metric_id
 ),
 
 rollout as (
