@@ -160,8 +160,11 @@ payback_values as (
         end as double) as payback_months_earliest,
         cast(case when payback_latest.payback_month_latest is not null
             then {{ calendar_months_between('rollout.go_live_month', 'payback_latest.payback_month_latest') }} + 1
-        end as double) as payback_months_latest
+        end as double) as payback_months_latest,
+        empty_sources.empty_tables
     from {{ ref('kpi_definitions') }} as payback_definitions
+    left join empty_sources
+        on payback_definitions.metric_id = empty_sources.metric_id
     cross join (
         select cast({{ dbt.date_trunc('month', 'go_live_date') }} as date) as go_live_month
         from {{ ref('dim_crm_rollout') }}
@@ -214,8 +217,10 @@ payback_rows as (
             else 'ok'
         end as status,
         case
+            when (cumulative_crm_costs is null or cumulative_crm_costs = 0) and empty_tables is not null
+                then 'the export has no rows in ' || empty_tables
             when cumulative_crm_costs is null or cumulative_crm_costs = 0
-                then 'no CRM costs up to the last month of the data (crm_costs absent, empty, quarantined or later)'
+                then 'no CRM costs up to the last month of the data'
             when metric_id = 'crm_payback_months' and payback_months is null
                 then 'not paid back by ' || cast(latest_month as {{ dbt.type_string() }})
         end as status_reason,
@@ -230,8 +235,10 @@ payback_rows as (
             else 'no clear change'
         end as verdict,
         case
+            when (cumulative_crm_costs is null or cumulative_crm_costs = 0) and empty_tables is not null
+                then 'the export has no rows in ' || empty_tables
             when cumulative_crm_costs is null or cumulative_crm_costs = 0 or roi_to_date is null
-                then 'no CRM costs up to the last month of the data (crm_costs absent, empty, quarantined or later)'
+                then 'no CRM costs up to the last month of the data'
             when metric_id = 'crm_roi' and roi_to_date_low > 0 then 'paid back: the whole 95% interval of ROI is above 0'
             when metric_id = 'crm_roi' and roi_to_date_high < 0
                 then 'not paid back: the whole 95% interval of ROI is below 0'
