@@ -28,17 +28,14 @@ import duckdb
 import pandas as pd
 import yaml
 
+from orchestration.estimate.inputs import TABLES
 from orchestration.paths import PROJECT_ROOT
 
 SCHEMA = "estimates"
 SOURCES_YAML = PROJECT_ROOT / "models" / "marts" / "_estimates__sources.yml"
 
-# where the estimator's inputs live: (schema, table) of the dbt build
-INPUTS = {
-    "monthly": ("intermediate", "int_kpi__monthly"),
-    "definitions": ("reference", "kpi_definitions"),
-    "rollouts": ("marts", "dim_crm_rollout"),
-}
+# where the estimator's inputs live: (schema, table) of the dbt build (inputs.py names them)
+INPUTS = {name: tuple(table.split(".")) for name, table in TABLES.items()}
 
 
 class EstimateStoreError(RuntimeError):
