@@ -94,8 +94,8 @@ def split_name(file_name: str) -> tuple[str, str] | None:
 
 
 def _key(name: str) -> str:
-    """How names are compared for an exact match: trimmed, case ignored."""
-    return name.strip().lower()
+    """How names are compared for an exact match: case ignored, nothing else (a space is a near miss)."""
+    return name.lower()
 
 
 def _normal(name: str) -> str:

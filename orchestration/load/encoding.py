@@ -11,8 +11,8 @@ the checks, cheapest and surest first:
    that is ASCII up to line 30 and has one Windows-1251 byte on line 31 is
    therefore not UTF-8, wherever that byte is;
 4. otherwise charset-normalizer chooses among the code pages the loader
-   supports (``CANDIDATES``), looking at the start of the file and at the
-   bytes around the first non-UTF-8 byte, if there is enough evidence
+   supports (``CANDIDATES``), looking at the lines that have non-ASCII bytes
+   (up to 1 MB of them), if there is enough evidence
    (``DECISIVE_BYTES``). What it cannot tell apart (one accented word can be
    valid in both 1251 and 1252) is an error that names the line and asks for
    ``encoding`` in export.yml; a file with UTF-8 text and then a byte that is
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -46,6 +47,7 @@ CANDIDATES = ("cp1251", "cp1252")
 # in 1252 is 'cafй' in 1251, and byte 0xE9 alone is 'é' or 'й'. Then the
 # encoding is declared (export.yml), never guessed.
 DECISIVE_BYTES = 32
+MIXED_CHARS = 3
 # What each codec is called in messages.
 DISPLAY = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16", "utf-16-le": "UTF-16 LE",
            "utf-16-be": "UTF-16 BE", "cp1251": "Windows-1251", "cp1252": "Windows-1252"}
@@ -73,26 +75,65 @@ def open_binary(path: Path) -> BinaryIO:
     return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
 
 
-def _first_invalid_utf8(path: Path) -> tuple[int, bytes, bool] | None:
-    """None if the file is UTF-8, else (offset of the first byte that is not, the bytes around
-    it, whether non-ASCII UTF-8 text came before it)."""
+def _non_ascii_lines(path: Path) -> list[bytes]:
+    """The file's lines that have a byte >= 0x80, up to SAMPLE bytes: what tells code pages apart.
+
+    The ASCII rest of the file says nothing about its code page and would
+    dilute the few words that do (one Cyrillic word on line 31 of a file).
+    """
+    found: list[bytes] = []
+    size = 0
+    tail = b""
+    with open_binary(path) as handle:
+        for chunk in iter(lambda: handle.read(CHUNK), b""):
+            data = tail + chunk
+            cut = data.rfind(b"\n") + 1
+            data, tail = (data[:cut], data[cut:]) if cut else (b"", data)
+            for match in _NON_ASCII_LINE.finditer(data):
+                found.append(match.group())
+                size += len(match.group())
+                if size >= SAMPLE:
+                    return found
+    found.extend(m.group() for m in _NON_ASCII_LINE.finditer(tail))
+    return found
+
+
+_NON_ASCII_LINE = re.compile(rb"[^\n]*[\x80-\xff][^\n]*")
+
+
+def _first_invalid_utf8(path: Path) -> int | None:
+    """None if the file is UTF-8, else the offset of the first byte that is not."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
-    utf8_text_before = False
     with open_binary(path) as handle:
         for chunk in iter(lambda: handle.read(CHUNK), b""):
             try:
-                utf8_text_before = utf8_text_before or not decoder.decode(chunk).isascii()
+                decoder.decode(chunk)
             except UnicodeDecodeError as error:
-                start = max(0, error.start - 4096)
-                before = chunk[:error.start].decode("utf-8", errors="ignore")
-                return offset + error.start, chunk[start:error.start + 4096], utf8_text_before or not before.isascii()
+                return offset + error.start
             offset += len(chunk)
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as error:  # a truncated multi-byte sequence at the end
-            return offset + error.start, b"", utf8_text_before
+            return offset + error.start
     return None
+
+
+def _utf8_text(lines: list[bytes]) -> bool:
+    """Whether some line is UTF-8 text: valid UTF-8 with at least MIXED_CHARS non-ASCII characters.
+
+    A short run of code-page bytes can happen to be valid UTF-8 (Windows-1251
+    'Рі' is the UTF-8 of 'г'); a whole line of several such characters is not
+    a coincidence.
+    """
+    for line in lines:
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if sum(1 for c in text if ord(c) > 127) >= MIXED_CHARS:
+            return True
+    return False
 
 
 def _line_of(path: Path, offset: int) -> int:
@@ -121,16 +162,16 @@ def detect_encoding(path: Path, declared: str | None = None) -> Encoding:
     invalid = _first_invalid_utf8(path)
     if invalid is None:
         return Encoding("utf-8", "valid UTF-8")
-    offset, around, utf8_text_before = invalid
+    offset = invalid
     where = f"line {_line_of(path, offset)} has byte 0x{_byte_at(path, offset):02x}"
     fix = "save the export as UTF-8 or declare its encoding in export.yml (for example encoding: windows-1251)"
-    if utf8_text_before:
-        raise LoadError(f"{path}: mixed encodings: UTF-8 text, then {where}, which is not UTF-8; {fix}")
     if head[:4096].count(b"\x00") > len(head[:4096]) // 4:  # UTF-16 without a byte order mark
-        candidates = ["utf_16_le", "utf_16_be"]
+        candidates, sample = ["utf_16_le", "utf_16_be"], head
     else:
-        candidates = list(CANDIDATES)
-    sample = head + b"\n" + around
+        lines = _non_ascii_lines(path)
+        if _utf8_text(lines):
+            raise LoadError(f"{path}: mixed encodings: lines of UTF-8 text, and {where}, which is not UTF-8; {fix}")
+        candidates, sample = list(CANDIDATES), b"\n".join(lines)
     matches = sorted(from_bytes(sample, cp_isolation=candidates), key=lambda m: m.chaos)
     if not matches:
         raise LoadError(f"{path}: not UTF-8 ({where}) and not recognisably "

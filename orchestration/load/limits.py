@@ -82,6 +82,10 @@ def hint(table: Table, cause: Cause) -> str | None:
     example = cause.example or ""
     column = table.column(cause.column.split(", ")[0]) if cause.rule != "duplicate" else None
     if cause.rule == "type" and column is not None and column.type == "decimal":
+        if re.fullmatch(r"[+-]?\d{1,3}([,.]\d{3})+", example):
+            mark = "," if "," in example else "."
+            return (f"{example} is a thousand or a fraction depending on the export: set thousands_separator: "
+                    f"'{mark}' or decimal_separator: '{mark}' in export.yml")
         if "," in example:
             return "decimal comma? set decimal_separator: ',' in export.yml"
         if re.search(r"[^\d\s.,+\-eE]", example):

@@ -14,7 +14,7 @@ from orchestration.load.limits import Cause
 
 
 # Format facts too ordinary to print in the summary (inspect shows them all).
-PLAIN_FORMAT = frozenset({"UTF-8 (valid UTF-8)", "comma (detected)"})
+PLAIN_FORMAT = frozenset({"UTF-8 (valid UTF-8)", "comma (detected)", "'.' (detected)"})
 
 
 @dataclass(frozen=True)

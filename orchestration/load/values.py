@@ -10,11 +10,16 @@ Numbers (decimal columns):
   (``12,50``, ``1 234,50``, ``1.234,5``) and none can only be read with a dot
   (``12.50``, ``1,234.50``). ``1,234`` and ``1.234`` alone prove nothing: each
   is a thousand or a fraction depending on the mark.
+  Symmetrically, a file is known to use ``.`` when at least MIN_EVIDENCE
+  values can only be read with a dot and none only with a comma.
 * Grouping by a space, a no-break space or a narrow no-break space is always
   accepted in proper groups of three (``1 234 567,5``): a space is never a
-  decimal mark. The other mark is accepted as grouping only in a value that
-  also has a decimal part (``1,234.50``, ``1.234,50``), or everywhere when
-  ``thousands_separator`` is declared (then ``1,234`` is 1234).
+  decimal mark. The other mark is accepted as grouping in a value that also
+  has a decimal part (``1,234.50``, ``1.234,50``); in values without one
+  (``1,234``, ``32.819``) only when the file's decimal mark is known
+  (declared or detected: then the other mark cannot be a decimal mark) or
+  ``thousands_separator`` is declared. Otherwise ``1,234`` is quarantined
+  rather than guessed.
 
 Dates and timestamps:
 
@@ -89,7 +94,9 @@ class ValueFormat:
         grouping = ""
         if self.thousands_separator != "":
             shapes.append(rf"[+-]?[0-9]{{1,3}}([{_SPACES}][0-9]{{3}})+({e[d]}[0-9]*)?")
-            shapes.append(rf"[+-]?[0-9]{{1,3}}({e[other]}[0-9]{{3}})+{e[d]}[0-9]+")
+            known = "decimal_separator" in self.how  # declared or detected: the other mark can only group
+            fraction = rf"({e[d]}[0-9]*)?" if known else rf"{e[d]}[0-9]+"
+            shapes.append(rf"[+-]?[0-9]{{1,3}}({e[other]}[0-9]{{3}})+{fraction}")
             grouping = _SPACES + other
         if self.thousands_separator:
             t = self.thousands_separator
@@ -153,7 +160,7 @@ class ValueFormat:
         if col.type in ("timestamp", "date") and self.date_format:
             name = DATE_FORMAT_NAMES.get(self.date_format, self.date_format)
             base = base[:-1] + f" or {name})"
-        if col.type == "decimal" and (self.decimal_separator != "." or "decimal_separator" in self.how):
+        if col.type == "decimal" and self.decimal_separator != ".":
             base += f" (decimal separator {self.decimal_separator!r})"
         return base
 
@@ -201,6 +208,8 @@ def detect_value_format(con: duckdb.DuckDBPyConnection, text_table: str, columns
         decimal = "."
         if numbers and numbers["comma"] >= MIN_EVIDENCE and numbers["dot"] == 0:
             decimal, how["decimal_separator"] = ",", "detected"
+        elif numbers and numbers["dot"] >= MIN_EVIDENCE and numbers["comma"] == 0:
+            how["decimal_separator"] = "detected"
     if not date_format and slashes and slashes["values"] and slashes["slash"] >= SLASH_SHARE * slashes["values"]:
         if slashes["day_first"] and not slashes["month_first"]:
             date_format, how["date_format"] = "%d/%m/%Y", "detected"
