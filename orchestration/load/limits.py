@@ -40,10 +40,17 @@ class Cause:
     rows: int
     example: str | None  # one offending value (text as in the file)
     reason: str  # one full reason text
+    kind: str = ""  # the column's contract type, for type errors
 
     def describe(self) -> str:
         example = f" (e.g. {self.example!r})" if self.example not in (None, "") else ""
-        return f"{self.rows:,} x {self.column}: {RULE_NAMES.get(self.rule, self.rule)}{example}"
+        what = f"not a valid {TYPE_WORDS.get(self.kind, 'value')}" if self.rule == "type" else \
+            RULE_NAMES.get(self.rule, self.rule)
+        return f"{self.rows:,} x {self.column}: {what}{example}"
+
+
+TYPE_WORDS = {"timestamp": "timestamp", "date": "date", "decimal": "number", "int": "whole number",
+              "bool": "boolean"}
 
 
 RULE_NAMES = {
@@ -53,7 +60,7 @@ RULE_NAMES = {
 }
 
 
-def causes(con: duckdb.DuckDBPyConnection, stage_table: str, key_columns: tuple[str, ...]) -> list[Cause]:
+def causes(con: duckdb.DuckDBPyConnection, stage_table: str, table: Table) -> list[Cause]:
     """Quarantined rows of a staging table by (column, rule), most frequent first.
 
     A row that breaks several rules counts under its first (as raw.quarantine's
@@ -72,9 +79,15 @@ def causes(con: duckdb.DuckDBPyConnection, stage_table: str, key_columns: tuple[
         )
         GROUP BY ALL ORDER BY n DESC, column_name, rule
         """,
-        {"key": ", ".join(key_columns)},
+        {"key": ", ".join(table.primary_key)},
     ).fetchall()
-    return [Cause(c, r, n, e, reason) for c, r, n, e, reason in rows]
+    kinds = {c.name: c.type for c in table.columns}
+    return [Cause(c, r, n, e, reason, kinds.get(c, "")) for c, r, n, e, reason in rows]
+
+
+def percent(share: float) -> str:
+    """A share as a percentage that never shows a few rows as 0.0%."""
+    return "<0.1%" if 0 < share < 0.001 else f"{share:.1%}"
 
 
 def hint(table: Table, cause: Cause) -> str | None:
@@ -147,7 +160,7 @@ class TableVerdict:
             if text and text not in hints:
                 hints.append(text)
         likely = f". Likely cause: {hints[0]}" if hints else ""
-        return (f"{self.label}: {self.rows_quarantined:,} of {self.rows_read:,} rows ({self.share:.1%}) "
+        return (f"{self.label}: {self.rows_quarantined:,} of {self.rows_read:,} rows ({percent(self.share)}) "
                 f"would be quarantined{limit}: {top}{likely}")
 
 

@@ -316,7 +316,7 @@ def _load_table(
     con.execute(f"DROP TABLE {ident(_TEXT_TABLE)}")
     rows_loaded = upsert_rows(con, stage, extras_in_raw, source_file=source_file, loaded_at=loaded_at)
     rows_quarantined = quarantine_rows(con, stage, load_id=load_id, source_file=source_file, loaded_at=loaded_at)
-    found = tuple(causes(con, _STAGE_TABLE, table.primary_key)) if rows_quarantined else ()
+    found = tuple(causes(con, _STAGE_TABLE, table)) if rows_quarantined else ()
     verdict = TableVerdict(source.label, table, rows_read, rows_quarantined, found)
     if observe is not None:
         observe(con, stage, verdict)

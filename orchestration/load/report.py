@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orchestration.load.limits import Cause
+from orchestration.load.limits import Cause, percent
 
 
 # Format facts too ordinary to print in the summary (inspect shows them all).
@@ -106,13 +106,14 @@ class LoadReport:
         if self.declared:
             lines.append("  declared in export.yml: " + ", ".join(f"{k} {v!r}" for k, v in self.declared.items()))
         for t in self.tables:
-            shown = {k: v for k, v in t.format.items() if v not in PLAIN_FORMAT}
+            # declared values are on the line above; plain ones go without saying
+            shown = {k: v for k, v in t.format.items() if v not in PLAIN_FORMAT and not v.endswith("(declared)")}
             if shown:
                 lines.append(f"  {t.file.name if t.file else t.table}: "
                              + ", ".join(f"{k} {v}" for k, v in shown.items()))
         for t in self.tables:
             if t.causes:
-                lines.append(f"  {t.table} quarantined ({t.quarantined_share:.1%}): "
+                lines.append(f"  {t.table} quarantined ({percent(t.quarantined_share)}): "
                              + "; ".join(c.describe() for c in t.causes[:3])
                              + (f"; {len(t.causes) - 3} more causes" if len(t.causes) > 3 else ""))
         if self.ignored_files:
