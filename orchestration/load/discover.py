@@ -28,6 +28,7 @@ Other files (``ground_truth.json``, a README, ``export.yml``) and sheets
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import hashlib
 import re
 import unicodedata
@@ -93,11 +94,6 @@ def split_name(file_name: str) -> tuple[str, str] | None:
     return None
 
 
-def _key(name: str) -> str:
-    """How names are compared for an exact match: case ignored, nothing else (a space is a near miss)."""
-    return name.lower()
-
-
 def _normal(name: str) -> str:
     """How names are compared for a near miss: look-alike letters, case, spaces and dashes folded."""
     text = unicodedata.normalize("NFKC", name).translate(_HOMOGLYPHS).casefold().strip()
@@ -117,22 +113,34 @@ def _why(name: str, target: str) -> str:
     return "its name is not exactly the table's"
 
 
-def probable_target(name: str, targets: dict[str, list[str]]) -> str | None:
-    """The target name that ``name`` (a file stem or sheet name) almost is, or None."""
+# A target is (pattern, table): a contract table's own name, or a mapping's file-name pattern.
+Targets = list[tuple[str, str]]
+_WILDCARDS = set("*?[")
+
+
+def tables_named(name: str, targets: Targets) -> list[str]:
+    """The tables whose target matches ``name`` (a file stem or sheet name): case ignored, nothing else."""
+    key = name.lower()
+    return list(dict.fromkeys(t for pattern, t in targets if fnmatch.fnmatchcase(key, pattern)))
+
+
+def probable_target(name: str, targets: Targets) -> str | None:
+    """The target name that ``name`` (a file stem or sheet name) almost is, or None (wildcard patterns never)."""
     normal = _normal(name)
+    plain = list(dict.fromkeys(p for p, _ in targets if not _WILDCARDS & set(p)))
     if not normal:
         return None
-    for target in targets:
+    for target in plain:
         if normal == _normal(target) or _DECORATION.sub("", normal) == _normal(target):
             return target
-    close = difflib.get_close_matches(normal, [_normal(t) for t in targets], n=1, cutoff=NEAR_MISS_RATIO)
+    close = difflib.get_close_matches(normal, [_normal(t) for t in plain], n=1, cutoff=NEAR_MISS_RATIO)
     if close:
-        return next(t for t in targets if _normal(t) == close[0])
+        return next(t for t in plain if _normal(t) == close[0])
     return None
 
 
-def _targets(mapping: ExportMapping | None) -> tuple[dict[str, list[str]], dict[str, TableMapping]]:
-    """Source name (exact-match key) -> the tables it gives, and the mapped tables."""
+def _targets(mapping: ExportMapping | None) -> tuple[Targets, dict[str, TableMapping]]:
+    """The (pattern, table) targets of the export's files and sheets, and the mapped tables."""
     mapped: dict[str, TableMapping] = {}
     if mapping is not None:
         for table, table_mapping in mapping.tables.items():
@@ -140,11 +148,10 @@ def _targets(mapping: ExportMapping | None) -> tuple[dict[str, list[str]], dict[
                 raise LoadError(f"the mapping names table {table!r}, which is not a contract table "
                                 f"({', '.join(TABLES_BY_NAME)})")
             mapped[table] = table_mapping
-    targets: dict[str, list[str]] = {}
+    targets: Targets = []
     for t in TABLES:
         names = mapped[t.name].files if t.name in mapped else (t.name,)
-        for name in names:
-            targets.setdefault(_key(name), []).append(t.name)
+        targets.extend((name.lower(), t.name) for name in names)
     return targets, mapped
 
 
@@ -165,11 +172,11 @@ class _Scan:
     ignored: list[str]
 
 
-def _scan(directory: Path, targets: dict[str, list[str]], mapped: dict[str, TableMapping]) -> _Scan:
+def _scan(directory: Path, targets: Targets, mapped: dict[str, TableMapping]) -> _Scan:
     scan = _Scan({}, [], [])
 
-    def claim(key: str, path: Path, fmt: str, sheet: str | None = None) -> None:
-        for table in targets[key]:
+    def claim(tables: list[str], path: Path, fmt: str, sheet: str | None = None) -> None:
+        for table in tables:
             scan.claims.setdefault(table, []).append(SourceFile(table, path, fmt, sheet))
 
     unclaimed: list[tuple[str, Path, str | None]] = []  # (name to check, file, sheet)
@@ -179,42 +186,43 @@ def _scan(directory: Path, targets: dict[str, list[str]], mapped: dict[str, Tabl
         split = split_name(path.name)
         if split is None:
             stem = path.name.split(".")[0]
-            near = _key(stem) if _key(stem) in targets else probable_target(stem, targets)
+            tables = tables_named(stem, targets)
+            near = stem if tables else probable_target(stem, targets)
             if near is not None:
+                tables = tables or tables_named(near, targets)
                 suffix = path.name[len(stem):] or "(no extension)"
                 scan.problems.append(
-                    f"{path}: looks like table {'/'.join(targets[near])}, but {suffix} files are not read; "
+                    f"{path}: looks like table {'/'.join(tables)}, but {suffix} files are not read; "
                     f"save it as {near}.csv, .xlsx, .jsonl or .parquet (supported: {SUPPORTED})")
             else:
                 scan.ignored.append(path.name)
             continue
         stem, fmt = split
         if fmt != "excel":
-            if _key(stem) in targets:
-                claim(_key(stem), path, fmt)
+            if tables_named(stem, targets):
+                claim(tables_named(stem, targets), path, fmt)
             else:
                 unclaimed.append((stem, path, None))
             continue
         sheets = sheet_names(path)
-        claimed_here = set()
+        claimed_sheets: set[str] = set()
+        claimed_tables: set[str] = set()
         for sheet in sheets:
-            if _key(sheet) in targets:
-                claim(_key(sheet), path, fmt, sheet)
-                claimed_here.add(_key(sheet))
-        if _key(stem) in targets and _key(stem) not in claimed_here:
-            if len(sheets) == 1:
-                claim(_key(stem), path, fmt, sheets[0])
-                claimed_here.add(_key(sheets[0]))
-            else:
-                scan.problems.append(
-                    f"{path}: has {len(sheets)} sheets ({', '.join(sheets)}) and none is named {stem.strip()}; "
-                    f"name the sheet of table {'/'.join(targets[_key(stem)])} {stem.strip()!r} or keep only that sheet")
-                claimed_here.add(_key(stem))
-        if not claimed_here:
+            if tables_named(sheet, targets):
+                claim(tables_named(sheet, targets), path, fmt, sheet)
+                claimed_sheets.add(sheet)
+                claimed_tables.update(tables_named(sheet, targets))
+        by_stem = [t for t in tables_named(stem, targets) if t not in claimed_tables]
+        if by_stem and len(sheets) == 1:
+            claim(by_stem, path, fmt, sheets[0])
+            claimed_sheets.add(sheets[0])
+        elif by_stem:
+            scan.problems.append(
+                f"{path}: has {len(sheets)} sheets ({', '.join(sheets)}) and none is named {stem.strip()}; "
+                f"name the sheet of table {'/'.join(by_stem)} {stem.strip()!r} or keep only that sheet")
+        if not claimed_sheets and not by_stem:
             unclaimed.append((stem, path, None))
-        for sheet in sheets:
-            if _key(sheet) not in claimed_here and not (len(sheets) == 1 and _key(stem) in claimed_here):
-                unclaimed.append((sheet, path, sheet))
+        unclaimed.extend((sheet, path, sheet) for sheet in sheets if sheet not in claimed_sheets and not by_stem)
 
     for name, path, sheet in unclaimed:
         where = f"{path} (sheet {sheet!r})" if sheet is not None else str(path)
@@ -222,7 +230,7 @@ def _scan(directory: Path, targets: dict[str, list[str]], mapped: dict[str, Tabl
         if near is None:
             scan.ignored.append(f"{path.name} (sheet {sheet})" if sheet is not None else path.name)
             continue
-        tables = targets[near]
+        tables = tables_named(near, targets)
         have = [s for t in tables for s in scan.claims.get(t, [])]
         fix = (f"name the sheet {near!r}" if sheet is not None
                else f"rename it to {near}{path.name[len(split_name(path.name)[0]):]}")

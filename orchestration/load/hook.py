@@ -7,12 +7,12 @@ objects from YAML; the loader only needs this shape:
 
 ``TableMapping``
     ``table``: the contract table it fills (``"orders"``).
-    ``files``: the source names to look for, without extension
-    (``("deals", "all-deals")``), matched like contract file names (case and
-    surrounding spaces ignored, any supported format, a workbook sheet of that
-    name too). The first name that has a file is read; two files for one
-    table are an error, as without a mapping. One source file may feed
-    several tables (a HubSpot deals export gives orders and leads).
+    ``files``: the source names to look for, without the format suffix, as
+    names or glob patterns (``("deals", "*deal*")``), matched against file
+    stems and workbook sheet names without regard to case (fnmatch), in any
+    supported format. A table with two matching sources is an error, as
+    without a mapping. One source file may feed several tables (a HubSpot
+    deals export gives orders and leads).
     ``columns``: contract column -> a DuckDB SQL expression over the source
     file's columns, each a double-quoted header name as in the file
     (``'"Deal Stage"'``, ``"lower(\\"Pipeline\\")"``, ``"'UAH'"``). Every source
@@ -25,6 +25,14 @@ objects from YAML; the loader only needs this shape:
     ``keep_extras`` (optional, default True): keep the source columns whose
     names are not contract column names as extra VARCHAR columns of the raw
     table.
+    ``resolve(header, file_label)`` (optional): when present, the loader
+    calls it with the file's header (names trimmed, as the expressions quote
+    them) and the file's label, and uses the TableMapping it returns (static
+    expressions for this header) instead; a preset whose rules have
+    alternatives (``Amount`` or ``Deal amount``) settles them here. Its
+    errors should be LoadErrors naming the file. Before that, ``columns``
+    of the unresolved mapping only serve to sniff the delimiter: every
+    double-quoted name in them is a header name the file may have.
 
 Where it applies: ``read.read_text`` reads the source file as text
 (``_row_number``, ``c0..cN``) exactly as for a contract file, then
@@ -35,7 +43,8 @@ row number (the data row of the user's file) and ``source_file`` (the user's
 file) are the same with and without a mapping. ``file_columns`` checks every
 expression against the file's header before the warehouse is opened: an
 expression that names a column the file does not have is a LoadError naming
-the file, the contract column and the expression.
+the file, the contract column and the expression. ``inspect`` shows each
+contract column's expression as its source.
 
 A mapping's contents are part of each table's load fingerprint, so a changed
 preset reloads the files it applies to.
@@ -50,11 +59,18 @@ from typing import Protocol
 
 
 class TableMapping(Protocol):
-    """One contract table from a CRM's source file (see the module docstring)."""
+    """One contract table from a CRM's source file (see the module docstring; ``keep_extras`` and
+    ``resolve`` are optional)."""
 
     table: str
     files: tuple[str, ...]
     columns: MappingABC[str, str]
+
+
+def resolved(mapping: TableMapping, header: tuple[str, ...], file_label: str) -> TableMapping:
+    """The mapping settled against one file's header, if the mapping has ``resolve``."""
+    resolve = getattr(mapping, "resolve", None)
+    return resolve(header, file_label) if callable(resolve) else mapping
 
 
 class ExportMapping(Protocol):

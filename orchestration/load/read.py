@@ -47,7 +47,7 @@ from orchestration.load.declared import ExportSettings
 from orchestration.load.discover import SourceFile
 from orchestration.load.encoding import Encoding, detect_encoding, open_binary, transcode
 from orchestration.load.errors import LoadError
-from orchestration.load.hook import TableMapping, keeps_extras
+from orchestration.load.hook import TableMapping, keeps_extras, resolved
 from orchestration.load.sql import ident, literal
 
 # Columns the loader adds to every raw table; a file may not bring its own.
@@ -226,23 +226,19 @@ def mapping_sources(mapping: TableMapping) -> set[str]:
     return names
 
 
-def file_columns(source: SourceFile, table: Table, settings: ExportSettings | None = None,
-                 workdir: Path | None = None, mapping: TableMapping | None = None) -> FileColumns:
+def file_columns(source: SourceFile, table: Table, settings: ExportSettings, workdir: Path,
+                 mapping: TableMapping | None = None) -> FileColumns:
     """Decide how ``source`` is read and match its header to the contract ``table``.
 
     Names are compared after trimming and without regard to case. Every
     contract column must be present (order does not matter); others are kept
     as extra columns. With a ``mapping``, every contract column needs an
     expression and every expression must bind to the file's header instead.
-    Raises LoadError naming the file and the column.
+    ``workdir`` receives the UTF-8 copy of a file that needs one (the caller
+    removes it). Raises LoadError naming the file and the column.
     """
-    settings = settings or ExportSettings()
     expected = mapping_sources(mapping) if mapping is not None else set(table.column_names)
-    if workdir is None and source.format in ("csv", "jsonl"):
-        import tempfile
-
-        workdir = Path(tempfile.mkdtemp(prefix="crm-impact-load-"))
-    layout = layout_of(source, settings, workdir or Path("."), expected)
+    layout = layout_of(source, settings, workdir, expected)
     raw_names = _header(source, layout)
     names = tuple(n.strip() or f"column_{i + 1}" for i, n in enumerate(raw_names))
 
@@ -257,7 +253,8 @@ def file_columns(source: SourceFile, table: Table, settings: ExportSettings | No
         seen[key] = position
 
     if mapping is not None:
-        return _mapped_columns(source, table, layout, tuple(raw_names), names, mapping)
+        return _mapped_columns(source, table, layout, tuple(raw_names), names,
+                               resolved(mapping, names, source.label))
 
     missing = [c for c in table.column_names if c not in seen]
     if missing:
