@@ -126,3 +126,27 @@ def test_cli_inspect_exit_codes_and_no_warehouse(tmp_path):
     assert "order_items.csv: 9,0" in bad.stdout and "Verdict: would fail" in bad.stdout
     assert not (tmp_path / "never").exists()
     shutil.rmtree(messy)
+
+
+def test_inspect_names_each_mapped_column_by_its_source(tmp_path):
+    from test_load_formats import _Mapping, _TableMapping
+
+    export = tmp_path / "export"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "exports" / "clean_minimal", export)
+    (export / "orders.csv").unlink()
+    (export / "hubspot-deals-2025.csv").write_text(
+        "Deal ID,Contact,Stage,Created\no1,c1,Won,2025-03-01 10:00\n", encoding="utf-8")
+    mapping = _Mapping({"orders": _TableMapping("orders", ("*deals*",), {
+        "order_id": 'CAST("Deal ID" AS VARCHAR)', "customer_id": '"Contact"', "employee_id": "NULL",
+        "lead_id": "CAST(NULL AS VARCHAR)", "created_at": '"Created"',
+        "status": "CASE \"Stage\" WHEN 'Won' THEN 'completed' END", "currency": "'UAH'",
+        "discount_amount": "NULL"}, keep_extras=False)})
+    inspection = inspect_export(export, mapping=mapping)
+    assert inspection.would_load and inspection["orders"].mapped
+    assert dict(inspection["orders"].columns)["status"] == "CASE \"Stage\" WHEN 'Won' THEN 'completed' END"
+    text = inspection.render()
+    assert "orders <- hubspot-deals-2025.csv (through the mapping)" in text
+    for words in ("order_id <- Deal ID", "customer_id <- Contact", "employee_id <- (empty: not in this export)",
+                  "lead_id <- (empty: not in this export)", "status <- derived from Stage",
+                  "currency <- constant 'UAH'"):
+        assert words in text, words

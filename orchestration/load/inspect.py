@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,7 +55,7 @@ class FileInspection:
     label: str | None = None  # None = no file (absent)
     mapped: bool = False
     format: dict[str, str] = field(default_factory=dict)
-    columns: tuple[tuple[str, str], ...] = ()  # (contract column, its source: a header name or an expression)
+    columns: tuple[tuple[str, str], ...] = ()  # (contract column, its source: a header name or the mapping's expression)
     extras: tuple[str, ...] = ()
     rows_read: int = 0
     rows_quarantined: int = 0
@@ -118,7 +119,8 @@ class Inspection:
                          f"quarantined ({percent(share)})")
             if f.format:
                 lines.append("  format: " + ", ".join(f"{k} {v}" for k, v in f.format.items()))
-            lines.append("  columns: " + ", ".join(f"{c} <- {s}" for c, s in f.columns))
+            lines.append("  columns: " + ", ".join(f"{c} <- {source_words(s) if f.mapped else s}"
+                                                for c, s in f.columns))
             if f.extras:
                 lines.append("  extras kept: " + ", ".join(f.extras))
             for cause in f.causes:
@@ -134,6 +136,24 @@ class Inspection:
             lines.append(f"error: {self.error}")
         lines.append(f"Verdict: {'would load' if self.would_load else 'would fail'}")
         return "\n".join(lines)
+
+
+_QUOTED = re.compile(r'"((?:[^"]|"")+)"')
+_PLAIN_COLUMN = re.compile(r'\s*(CAST\(\s*)*"((?:[^"]|"")+)"(\s+AS\s+VARCHAR\s*\))*\s*', re.IGNORECASE)
+_EMPTY = re.compile(r"\s*(CAST\(\s*)*NULL(\s+AS\s+VARCHAR\s*\))*\s*", re.IGNORECASE)
+_CONSTANT = re.compile(r"\s*(CAST\(\s*)*('(?:[^']|'')*')(\s+AS\s+VARCHAR\s*\))*\s*", re.IGNORECASE)
+
+
+def source_words(expression: str) -> str:
+    """A mapping expression in a few words: the file column it is, a constant, empty, or what it is derived from."""
+    if (m := _PLAIN_COLUMN.fullmatch(expression)) and expression.count('"') == 2:
+        return m.group(2).replace('""', '"')
+    if _EMPTY.fullmatch(expression):
+        return "(empty: not in this export)"
+    if (m := _CONSTANT.fullmatch(expression)):
+        return f"constant {m.group(2)}"
+    names = list(dict.fromkeys(n.replace('""', '"') for n in _QUOTED.findall(expression)))
+    return f"derived from {', '.join(names)}" if names else "derived (an expression)"
 
 
 def _column_sources(cols: FileColumns) -> tuple[tuple[str, str], ...]:
