@@ -542,7 +542,7 @@ def test_an_empty_optional_table_loads_empty(tmp_path, clean):
     ("encoding: klingon\n", ["encoding", "klingon"]),
     ("date_format: '%Y'\n", ["date_format"]),
     ("exported_at: soon\n", ["exported_at", "soon"]),
-    ("source_timezone: Mars/Olympus\n", ["timezone", "Mars/Olympus"]),
+    ("source_timezone: Mars/Olympus\n", ["export.yml: source_timezone", "Mars/Olympus"]),
     ("- a list\n", ["export.yml", "mapping"]),
 ])
 def test_a_wrong_export_yml_fails_naming_the_setting(tmp_path, clean, text, words):
@@ -645,3 +645,20 @@ def test_a_mapping_reads_a_crm_file_into_a_contract_table_and_quarantine_points_
         load_export(export, tmp_path / "other.duckdb", mapping=broken)
     assert not (tmp_path / "other.duckdb").exists()
 
+
+
+def test_a_declared_encoding_does_not_overrule_a_file_that_is_certainly_utf8(tmp_path, clean):
+    """export.yml applies to every file: declaring Windows-1251 for the one file that needs it must not
+    turn the UTF-8 files' Cyrillic into garbage."""
+    export = demo_copy(tmp_path)
+    rewrite(export, "products", lambda c, v: _cp1251(v), encoding="cp1251")
+    rewrite(export, "employees", lambda c, v: _cp1251(v), encoding="utf-8-sig")
+    declare(export, "encoding: windows-1251\n")
+    db, report = load(export, tmp_path)
+    clean.assert_equal(db, ["customers"])
+    assert raw(db, "products") == [tuple(_cp1251(v) for v in row) for row in clean.rows["products"]]
+    assert raw(db, "employees") == [tuple(_cp1251(v) for v in row) for row in clean.rows["employees"]]
+    assert report["products"].format["encoding"] == "Windows-1251 (declared)"
+    assert report["customers"].format["encoding"] == "UTF-8 (valid UTF-8 text; not the declared Windows-1251)"
+    assert report["employees"].format["encoding"] == "UTF-8 with BOM (byte order mark; not the declared Windows-1251)"
+    assert report["orders"].format["encoding"] == "Windows-1251 (declared)"  # ASCII: the same either way

@@ -5,7 +5,10 @@ come in UTF-8 with a byte order mark, UTF-16 (Excel's "Unicode text") or a
 Windows code page (1251 for Cyrillic, 1252 for Western European). The order of
 the checks, cheapest and surest first:
 
-1. a declared ``encoding`` (export.yml) wins;
+1. a declared ``encoding`` (export.yml) wins over detection, but not over
+   certainty: a file with a byte order mark, or with whole lines of valid
+   UTF-8 text, is read as what it certainly is, and the report says it did
+   not take the declared encoding (``_certain``);
 2. a byte order mark: UTF-8-BOM or UTF-16 LE/BE;
 3. the whole file decodes as UTF-8 (streamed in 1 MB chunks): UTF-8. A file
    that is ASCII up to line 30 and has one Windows-1251 byte on line 31 is
@@ -151,10 +154,10 @@ def _line_of(path: Path, offset: int) -> int:
 
 def detect_encoding(path: Path, declared: str | None = None) -> Encoding:
     """The encoding of ``path`` (see the module docstring for the order of the checks)."""
-    if declared:
-        return Encoding(declared, "declared")
     with open_binary(path) as handle:
         head = handle.read(SAMPLE)
+    if declared:
+        return _certain(path, declared, head) or Encoding(declared, "declared")
     if head.startswith(codecs.BOM_UTF8):
         return Encoding("utf-8-sig", "byte order mark")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -182,6 +185,27 @@ def detect_encoding(path: Path, declared: str | None = None) -> Encoding:
         names = " or ".join(DISPLAY.get(codecs.lookup(m.encoding).name, m.encoding) for m in matches[:2])
         raise LoadError(f"{path}: not UTF-8 ({where}); too few such bytes to tell whether it is {names}; {fix}")
     return Encoding(codecs.lookup(best.encoding).name, "detected")
+
+
+def _certain(path: Path, declared: str, head: bytes) -> Encoding | None:
+    """What a file certainly is when that contradicts the declared encoding, else None.
+
+    A declared encoding settles what detection cannot (a code page); it does
+    not overrule certainty. A byte order mark, or whole lines of valid UTF-8
+    text, say what the file is; decoding it as the declared code page instead
+    would turn every non-ASCII letter into garbage without a word. So export.yml's
+    ``encoding`` applies to the files that are not certainly something else,
+    and the report says which did not take it.
+    """
+    shown = DISPLAY.get(declared, declared)
+    family = "utf-16" if declared.startswith("utf-16") else "utf-8" if declared.startswith("utf-8") else None
+    if head.startswith(codecs.BOM_UTF8) and family != "utf-8":
+        return Encoding("utf-8-sig", f"byte order mark; not the declared {shown}")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and family != "utf-16":
+        return Encoding("utf-16", f"byte order mark; not the declared {shown}")
+    if family is None and _first_invalid_utf8(path) is None and _utf8_text(_non_ascii_lines(path)):
+        return Encoding("utf-8", f"valid UTF-8 text; not the declared {shown}")
+    return None
 
 
 def _byte_at(path: Path, offset: int) -> int:

@@ -148,7 +148,13 @@ def prepare(export_dir: str | Path, *, timezone: str | None, reporting_currency:
     """Step 1 of the module docstring; the temporary UTF-8 copies live until the block ends."""
     settings = read_export_settings(Path(export_dir))
     tz, notes = _resolve_timezone(timezone, settings)
-    _check_settings(tz, reporting_currency)
+    try:
+        _check_settings(tz, reporting_currency)
+    except LoadError as error:
+        if timezone is None and settings.source_timezone and "timezone" in str(error):
+            raise LoadError(f"{settings.path}: source_timezone must be an IANA time zone name such as "
+                            f"Europe/Kyiv, got {tz!r}") from None
+        raise
     export = discover_export(export_dir, mapping)
     workdir = Path(tempfile.mkdtemp(prefix="crm-impact-load-"))
     try:
