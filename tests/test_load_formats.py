@@ -662,3 +662,15 @@ def test_a_declared_encoding_does_not_overrule_a_file_that_is_certainly_utf8(tmp
     assert report["customers"].format["encoding"] == "UTF-8 (valid UTF-8 text; not the declared Windows-1251)"
     assert report["employees"].format["encoding"] == "UTF-8 with BOM (byte order mark; not the declared Windows-1251)"
     assert report["orders"].format["encoding"] == "Windows-1251 (declared)"  # ASCII: the same either way
+
+
+@pytest.mark.parametrize(("content", "words"), [
+    (b"", ["orders.jsonl", "empty"]),
+    (b"[1, 2]\n", ["orders.jsonl", "no JSON objects"]),
+    (b'{"order_id": "o1"}\n{broken\n', ["orders.jsonl", "Malformed JSON"]),
+])
+def test_a_broken_json_lines_file_fails_naming_it(tmp_path, clean, content, words):
+    export = demo_copy(tmp_path)
+    (export / "orders.csv").unlink()
+    (export / "orders.jsonl").write_bytes(content)
+    fails(export, tmp_path, clean, *words)

@@ -157,6 +157,8 @@ def _parquet_header(source: SourceFile) -> list[str]:
 
 def _jsonl_header(path: Path, label: str) -> list[str]:
     """Every key of the file's objects, in order of first appearance."""
+    if not _text_sample(path).strip():
+        raise LoadError(f"{label}: the file is empty; one JSON object per line is required")
     con = duckdb.connect()
     try:
         rows = con.execute(
@@ -164,15 +166,12 @@ def _jsonl_header(path: Path, label: str) -> list[str]:
             "maximum_depth = 1)", {"path": str(path)}).fetchall()
     except duckdb.Error as error:
         message = _first_lines(error)
-        if "empty" in message.lower() or "no columns" in message.lower():
-            rows = []
-        else:
-            raise LoadError(f"{label}: cannot be read as JSON Lines: {message}") from None
+        raise LoadError(f"{label}: cannot be read as JSON Lines: {message}") from None
     finally:
         con.close()
     names = [row[0] for row in rows]
-    if not names or names == ["json"] and rows[0][1] != "JSON":
-        raise LoadError(f"{label}: the file is empty or holds no JSON objects; one object per line is required")
+    if not names or names == ["json"]:  # DuckDB's one column for values that are not objects
+        raise LoadError(f"{label}: holds no JSON objects; one object per line is required")
     return names
 
 
