@@ -63,7 +63,7 @@ def map_export(mapping: Mapping, export_dir: Path) -> dict[str, list[tuple]]:
         assert len(paths) == 1, f"{table}: source {table_mapping.source} matched {paths}"
         header = _read_text(con, paths[0], "_text")
         compiled = mapping.compile(table, header, "_text", refs=[f"c{i}" for i in range(len(header))],
-                                   file_label=paths[0].name, con=con)
+                                   file_label=paths[0].name)
         rows = con.execute(f"SELECT * EXCLUDE (_row_number) FROM ({compiled.sql}) ORDER BY _row_number").fetchall()
         out[table] = [tuple(_clean(v) for v in row) for row in rows]
     con.close()

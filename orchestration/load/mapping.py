@@ -275,6 +275,43 @@ class Mapping:
 
     # ------------------------------------------------------------------ SQL
 
+    def resolve(self, table: str, header: Sequence[str], file_label: str | None = None) -> dict[str, str]:
+        return self._resolve(table, header, file_label)[0]
+
+    def _resolve(self, table: str, header: Sequence[str],
+                 file_label: str | None) -> tuple[dict[str, str], dict[str, str]]:
+        """Contract column -> one standalone SQL expression over ``header``'s columns (quoted names).
+
+        Column alternatives and optional columns are settled against the
+        header, derived columns are inlined, names are spelt exactly as in the
+        header; every expression is checked to bind. A column the file lacks
+        is a MappingError naming the YAML key, the file (``file_label``) and
+        the columns it has. Unmapped contract columns are ``NULL``.
+        """
+        mapping = self.tables.get(table)
+        if mapping is None:
+            raise MappingError(f"{self._where()}: has no rules for table {table}")
+        label = file_label or f"the {mapping.source} file"
+        resolver = _Resolver([h.strip() for h in header], self, label)
+        try:
+            for name, rule in self.sources[mapping.source].derive:
+                if resolver.has(name):
+                    raise MappingError(f"{self._where()}: {rule.key}: {label} already has a column named "
+                                       f"{name!r}; give the derived column another name")
+                resolver.add_derived(name, resolver.expression(rule, None)[0])
+            out: dict[str, str] = {}
+            origins: dict[str, str] = {}
+            for column in mapping.table.columns:
+                rule = mapping.rules.get(column.name)
+                if rule is None:
+                    out[column.name] = "CAST(NULL AS VARCHAR)"
+                    origins[column.name] = "not mapped (empty)"
+                    continue
+                out[column.name], origins[column.name] = resolver.expression(rule, column)
+        finally:
+            resolver.close()
+        return out, origins
+
     def compile(
         self,
         table: str,
@@ -285,59 +322,30 @@ class Mapping:
         keep: Sequence[str] = ("_row_number",),
         output_names: Sequence[str] | None = None,
         file_label: str | None = None,
-        con: duckdb.DuckDBPyConnection | None = None,
     ) -> Compiled:
         """The SELECT that turns ``relation`` (a source with columns ``header``) into ``table``'s text columns.
 
         ``refs[i]`` is the SQL that reads source column ``i`` in ``relation``
-        (default: its quoted header name; the loader passes ``c0``, ``c1``,
-        ...). ``keep`` are columns of ``relation`` passed through first (the
-        row number). Output columns are named ``output_names`` (default the
-        contract column names). Every rule is bound against the header first,
-        so a column that is not in the file is a MappingError naming the YAML
-        key, the file (``file_label``) and the columns it does have.
+        (default: its quoted header name; a text table read by the loader has
+        ``c0``, ``c1``, ...). ``keep`` are columns of ``relation`` passed
+        through first (the row number). Output columns are named
+        ``output_names`` (default the contract column names). Every value is
+        read as text, so a relation with typed columns (a table dlt extracted)
+        is mapped by the same rules as a file.
         """
-        mapping = self.tables.get(table)
-        if mapping is None:
-            raise MappingError(f"{self._where()}: has no rules for table {table}")
-        contract = mapping.table
         header = [h.strip() for h in header]
         refs = list(refs) if refs is not None else [ident(h) for h in header]
         if len(refs) != len(header):
             raise ValueError("refs must name one SQL reference per header column")
+        expressions, origins = self._resolve(table, header, file_label)
+        contract = self.tables[table].table
         names = list(output_names) if output_names is not None else contract.column_names
-        label = file_label or f"the {mapping.source} file"
-        source = self.sources[mapping.source]
-
-        resolver = _Resolver(header, self, label, con)
-        # the source under its header names, every value as text
-        src = ", ".join([*(ident(k) for k in keep),
-                         *(f"CAST({r} AS VARCHAR) AS {ident(h)}" for r, h in zip(refs, header))])
-        ctes = [f"_src AS (SELECT {src} FROM {relation})"]
-        previous = "_src"
-        for i, (name, rule) in enumerate(source.derive):
-            if resolver.has(name):
-                raise MappingError(f"{self._where()}: {rule.key}: {label} already has a column named {name!r}; "
-                                   "give the derived column another name")
-            expression, _ = resolver.expression(rule, None)
-            cte = f"_derive{i}"
-            ctes.append(f"{cte} AS (SELECT *, {expression} AS {ident(name)} FROM {previous})")
-            resolver.add(name)
-            previous = cte
-
-        selects = [ident(k) for k in keep]
-        origins: dict[str, str] = {}
-        for column, out in zip(contract.columns, names):
-            rule = mapping.rules.get(column.name)
-            if rule is None:
-                selects.append(f"CAST(NULL AS VARCHAR) AS {ident(out)}")
-                origins[column.name] = "not mapped (empty)"
-                continue
-            expression, origin = resolver.expression(rule, column)
-            selects.append(f"{expression} AS {ident(out)}")
-            origins[column.name] = origin
-        sql = f"WITH {', '.join(ctes)}\nSELECT {', '.join(selects)}\nFROM {previous}"
-        return Compiled(contract, mapping.source, sql, tuple(names), origins)
+        source = ", ".join([*(ident(k) for k in keep),
+                            *(f"CAST({r} AS VARCHAR) AS {ident(h)}" for r, h in zip(refs, header))])
+        selects = [*(ident(k) for k in keep),
+                   *(f"{expressions[c]} AS {ident(out)}" for c, out in zip(contract.column_names, names))]
+        sql = f"SELECT {', '.join(selects)}\nFROM (SELECT {source} FROM {relation}) AS source"
+        return Compiled(contract, self.tables[table].source, sql, tuple(names), origins)
 
     # ------------------------------------------------------------------ coverage
 
@@ -359,42 +367,80 @@ class Mapping:
 # --------------------------------------------------------------------------- compile helpers
 
 
-class _Resolver:
-    """Turns rules into SQL over one source's columns, and checks them against its header."""
+_SELECT_PREFIX = "SELECT ("
 
-    def __init__(self, header: Sequence[str], mapping: Mapping, label: str,
-                 con: duckdb.DuckDBPyConnection | None) -> None:
-        self.available: list[str] = list(header)
+
+def _column_refs(con: duckdb.DuckDBPyConnection, expression: str) -> list[tuple[str, int, int]]:
+    """(name, byte offset, byte length) of every one-part column reference in ``expression``, once each.
+
+    From DuckDB's own parser (json_serialize_sql), so quoting, strings and
+    comments are never mistaken for names; offsets are into the UTF-8 bytes.
+    A reference whose location does not hold its name (the parser copies the
+    operand of ``CASE x WHEN ...`` into every branch) is taken once, at the
+    place where the name is written.
+    """
+    parsed = json.loads(con.execute("SELECT json_serialize_sql($q)",
+                                    {"q": f"{_SELECT_PREFIX}{expression}) AS x"}).fetchone()[0])
+    data = expression.encode("utf-8")
+    found: dict[int, tuple[str, int, int]] = {}
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("class") == "COLUMN_REF" and len(node.get("column_names", [])) == 1:
+                name = node["column_names"][0]
+                start = int(node["query_location"]) - len(_SELECT_PREFIX)
+                length = int(node["query_location_length"])
+                written = data[start:start + length].decode("utf-8", errors="replace")
+                if written.strip('"').replace('""', '"').casefold() == name.casefold():
+                    found[start] = (name, start, length)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(parsed)
+    return list(found.values())
+
+
+class _Resolver:
+    """Turns rules into standalone SQL over one source's columns, checked against its header."""
+
+    def __init__(self, header: Sequence[str], mapping: Mapping, label: str) -> None:
+        self.header = list(header)
         self.by_fold: dict[str, str] = {}
         for h in header:
             if h.casefold() in self.by_fold:
                 raise MappingError(f"{label}: column {h!r} appears twice in the header (names are compared "
                                    "without regard to case)")
             self.by_fold[h.casefold()] = h
+        self.derived: dict[str, str] = {}  # casefolded name -> its (inlined) expression
         self.mapping = mapping
         self.label = label
-        self.con = con
+        self.con = duckdb.connect()
+        dummy = ", ".join(f"CAST(NULL AS VARCHAR) AS {ident(h)}" for h in self.header) or "1 AS _no_columns"
+        self.con.execute(f"CREATE TEMP TABLE source AS SELECT {dummy} LIMIT 0")
+
+    def close(self) -> None:
+        self.con.close()
 
     def has(self, name: str) -> bool:
-        return name.casefold() in self.by_fold
+        return name.casefold() in self.by_fold or name.casefold() in self.derived
 
-    def add(self, name: str) -> None:
-        self.available.append(name)
-        self.by_fold[name.casefold()] = name
+    def add_derived(self, name: str, expression: str) -> None:
+        self.derived[name.casefold()] = expression
 
     def _missing(self, rule: Rule, what: str) -> MappingError:
-        near = difflib.get_close_matches(what, self.available, n=3, cutoff=0.6)
+        near = difflib.get_close_matches(what.strip("'\""), self.header, n=3, cutoff=0.6)
         hint = f" (did you mean {', '.join(repr(n) for n in near)}?)" if near else ""
-        shown = ", ".join(repr(a) for a in self.available[:40]) + (" ..." if len(self.available) > 40 else "")
+        shown = ", ".join(repr(a) for a in self.header[:40]) + (" ..." if len(self.header) > 40 else "")
         return MappingError(f"{self.mapping._where()}: {rule.key}: {self.label} has no column {what}{hint}; "
                             f"its columns are {shown}")
 
-    def _bind(self, rule: Rule, expression: str) -> str | None:
-        """None if ``expression`` binds against the columns; else the missing column's name."""
-        con = self.con or duckdb.connect()
-        dummy = ", ".join(f"CAST(NULL AS VARCHAR) AS {ident(a)}" for a in self.available) or "1 AS _none"
+    def _unbound(self, rule: Rule, expression: str) -> str | None:
+        """None if ``expression`` binds against the header; else the name of the column it misses."""
         try:
-            con.execute(f"SELECT {expression} FROM (SELECT {dummy}) LIMIT 0").fetchall()
+            self.con.execute(f"DESCRIBE SELECT {expression} FROM source").fetchall()
         except duckdb.BinderException as error:
             match = re.search(r'Referenced column "((?:[^"]|"")*)" not found', str(error))
             if match:
@@ -402,24 +448,39 @@ class _Resolver:
             raise MappingError(f"{self.mapping._where()}: {rule.key}: {_first_line(error)}") from None
         except duckdb.Error as error:
             raise MappingError(f"{self.mapping._where()}: {rule.key}: {_first_line(error)}") from None
-        finally:
-            if self.con is None:
-                con.close()
         return None
 
+    def _rewrite(self, rule: Rule, sql: str) -> tuple[str, str | None]:
+        """(``sql`` with derived names inlined and header names spelt as in the file, a missing name or None)."""
+        data = sql.encode("utf-8")
+        missing = None
+        for name, start, length in sorted(_column_refs(self.con, sql), key=lambda r: -r[1]):
+            fold = name.casefold()
+            if fold in self.derived:
+                replacement = f"({self.derived[fold]})"
+            elif fold in self.by_fold:
+                replacement = ident(self.by_fold[fold])
+            else:
+                missing = missing or name  # a lambda's parameter is fine: binding decides below
+                continue
+            data = data[:start] + replacement.encode("utf-8") + data[start + length:]
+        return data.decode("utf-8"), missing
+
     def expression(self, rule: Rule, column: Column | None) -> tuple[str, str]:
-        """(SQL text expression, description) of ``rule`` for contract ``column`` (None = derived)."""
+        """(standalone SQL text expression, description) of ``rule`` for contract ``column`` (None = derived)."""
         if rule.column:
-            present = [self.by_fold[c.casefold()] for c in rule.column if c.casefold() in self.by_fold]
+            present = [c for c in rule.column if c.casefold() in self.by_fold or c.casefold() in self.derived]
             if not present:
                 if not rule.optional:
                     raise self._missing(rule, " or ".join(repr(c) for c in rule.column))
                 return "CAST(NULL AS VARCHAR)", f"{rule.describe()}: not in {self.label}, empty"
-            base = ident(present[0])
-            origin = rule.describe(present[0])
+            fold = present[0].casefold()
+            base = f"({self.derived[fold]})" if fold in self.derived else ident(self.by_fold[fold])
+            origin = rule.describe(self.by_fold.get(fold, present[0]))
         elif rule.sql is not None:
-            base = f"CAST(({rule.sql}) AS VARCHAR)"
-            missing = self._bind(rule, base)
+            rewritten, unknown = self._rewrite(rule, rule.sql)
+            base = f"CAST(({rewritten}) AS VARCHAR)"
+            missing = self._unbound(rule, base) if unknown else None
             if missing is not None:
                 if not rule.optional:
                     raise self._missing(rule, repr(missing))
@@ -428,7 +489,10 @@ class _Resolver:
         else:
             base = literal(rule.value or "")
             origin = rule.describe()
-        return _steps(rule, base, column), origin
+        expression = _steps(rule, base, column)
+        if self._unbound(rule, expression) is not None:  # pragma: no cover - every name was resolved above
+            raise MappingError(f"{self.mapping._where()}: {rule.key}: does not bind to {self.label}")
+        return expression, origin
 
 
 def _steps(rule: Rule, expression: str, column: Column | None) -> str:
@@ -464,14 +528,10 @@ def _first_line(error: Exception) -> str:
 # --------------------------------------------------------------------------- parsing
 
 
-def _parse_sql(expression: str) -> str | None:
+def _parse_sql(con: duckdb.DuckDBPyConnection, expression: str) -> str | None:
     """None if ``expression`` is one SQL expression without subqueries; else what is wrong."""
-    con = duckdb.connect()
-    try:
-        parsed = json.loads(con.execute("SELECT json_serialize_sql($q)",
-                                        {"q": f"SELECT ({expression}) AS x"}).fetchone()[0])
-    finally:
-        con.close()
+    parsed = json.loads(con.execute("SELECT json_serialize_sql($q)",
+                                    {"q": f"SELECT ({expression}) AS x"}).fetchone()[0])
     if parsed.get("error"):
         return f"is not a SQL expression: {parsed.get('error_message')}"
     if len(parsed.get("statements", [])) != 1:
@@ -486,6 +546,7 @@ class _Parser:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.con = duckdb.connect()  # parses expressions and probes formats; closed by mapping()
 
     def error(self, key: str, message: str) -> MappingError:
         return MappingError(f"mapping file {self.path}: {key}: {message}")
@@ -534,7 +595,7 @@ class _Parser:
             kwargs["column"] = tuple(c.strip() for c in self.texts(key + ".column", spec["column"]))
         if "sql" in spec:
             sql = self.text(key + ".sql", spec["sql"]).strip()
-            problem = _parse_sql(sql)
+            problem = _parse_sql(self.con, sql)
             if problem:
                 raise self.error(key + ".sql", problem)
             kwargs["sql"] = sql
@@ -562,16 +623,12 @@ class _Parser:
                 raise self.error(key + ".format", f"applies to date and timestamp columns; {column.name} is "
                                  f"{column.type}")
             formats = self.texts(key + ".format", spec["format"])
-            probe = duckdb.connect()
-            try:
-                for f in formats:
-                    try:
-                        probe.execute("SELECT try_strptime('2000-01-01', $f)", {"f": f}).fetchall()
-                    except duckdb.Error as error:
-                        raise self.error(key + ".format", f"{f!r} is not a strptime format: "
-                                         f"{_first_line(error)}") from None
-            finally:
-                probe.close()
+            for f in formats:
+                try:
+                    self.con.execute("SELECT try_strptime('2000-01-01', $f)", {"f": f}).fetchall()
+                except duckdb.Error as error:
+                    raise self.error(key + ".format", f"{f!r} is not a strptime format: "
+                                     f"{_first_line(error)}") from None
             kwargs["formats"] = formats
         if "map" in spec:
             raw = self.table_of(key + ".map", spec["map"])
@@ -716,7 +773,12 @@ def _document(path: Path, seen: tuple[Path, ...] = ()) -> dict:
 def load_mapping(path: str | Path) -> Mapping:
     """Read and validate a mapping YAML file; MappingError names the file and the key."""
     path = Path(path)
-    return _Parser(path).mapping(_document(path))
+    document = _document(path)
+    parser = _Parser(path)
+    try:
+        return parser.mapping(document)
+    finally:
+        parser.con.close()
 
 
 def preset_names() -> tuple[str, ...]:
