@@ -99,3 +99,263 @@ def test_preset_maps_its_fixture_to_the_expected_contract_rows(preset):
         assert len(mapped[table]) == len(expected), table
         for row_number, (got, want) in enumerate(zip(mapped[table], expected), start=1):
             assert got == want, f"{preset} {table} row {row_number}:\n got  {got}\n want {want}"
+
+
+def test_presets_find_their_files_by_pattern():
+    files = load_preset("hubspot").find_files(FIXTURES / "hubspot", suffixes=(".csv",))
+    assert {s: [p.name for p in ps] for s, ps in files.items()} == {
+        "deals": ["hubspot-crm-exports-all-deals-2025-03-01.csv"],
+        "companies": ["hubspot-crm-exports-all-companies-2025-03-01.csv"],
+        "contacts": ["hubspot-crm-exports-all-contacts-2025-03-01.csv"],
+        "tickets": ["hubspot-crm-exports-all-tickets-2025-03-01.csv"],
+    }
+    # Pipedrive's people export is in the folder but feeds no table (see the preset's header)
+    pipedrive = load_preset("pipedrive").find_files(FIXTURES / "pipedrive", suffixes=(".csv",))
+    assert sorted(p.name for ps in pipedrive.values() for p in ps) == [
+        "activities-export-2025-03-01.csv", "deals-export-2025-03-01.csv", "organizations-export-2025-03-01.csv"]
+
+
+def test_coverage_names_the_tables_columns_and_kpis_a_preset_cannot_fill():
+    coverage = load_preset("hubspot").coverage()
+    assert coverage.tables == {"customers": "companies", "leads": "contacts", "orders": "deals",
+                               "order_items": "deals", "tickets": "tickets"}
+    assert "activities" in coverage.uncovered and "tickets" not in coverage.uncovered
+    assert coverage.empty_columns["leads"] == ("first_response_at",)
+    assert coverage.empty_columns["order_items"] == ("product_id", "unit_cost")
+    # from seeds/kpi_source_tables.csv: a KPI is out when a table it needs is not covered
+    assert coverage.kpis_unavailable["task_completion_hours"] == ("activities",)
+    assert coverage.kpis_unavailable["crm_roi"] == ("crm_costs",)
+    assert coverage.kpis_unavailable["crm_adoption_rate"] == ("employees", "crm_usage")
+    for available in ("average_order_value", "net_revenue", "lead_conversion_rate", "first_response_minutes",
+                      "resolution_rate", "retention_rate"):
+        assert available not in coverage.kpis_unavailable
+    assert "activities" not in load_preset("pipedrive").coverage().uncovered
+    assert kpis_needing(["surveys"]) == {"csat_score": ("surveys",), "csat_top2_share": ("surveys",),
+                                         "nps": ("surveys",)}
+
+
+# --------------------------------------------------------------------------- a user's own mapping
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+OWN_MAPPING = r"""
+# a spreadsheet kept by hand: one row per sale
+mapping: shop
+sources:
+  sales:
+    files: ["sales*.csv"]
+    derive:
+      client: {sql: "lower(trim(\"Клієнт\"))"}
+tables:
+  customers:
+    source: sales
+    columns:
+      customer_id: {sql: client}
+      full_name: Клієнт
+      segment: {value: retail}
+  orders:
+    source: sales
+    columns:
+      order_id: Номер
+      customer_id: {sql: client}
+      created_at: {column: Дата, format: "%d.%m.%Y"}
+      status:
+        column: "Стан \"оплати\""
+        map: {Оплачено: completed, Скасовано: cancelled, No: pending, "1": completed}
+      currency: {value: UAH}
+  order_items:
+    source: sales
+    columns:
+      order_id: Номер
+      line_number: {value: "1"}
+      quantity: {column: "К-сть", if_empty: "1"}
+      unit_price: {column: "Сума, грн", number: {decimal: ",", thousands: [" "]}}
+"""
+
+OWN_EXPORT = '''Номер,Клієнт,Дата,"Стан ""оплати""",К-сть,"Сума, грн"
+S-1, Олена ,05.02.2025,Оплачено,2,"1 250,50"
+S-2,ОЛЕНА,06.02.2025,скасовано,,300
+S-3,Петро,31.02.2025,No,1,abc
+S-4,Петро,07.02.2025,1,1,"99,9"
+S-5,Ірина,08.02.2025,Повернено,1,10
+'''
+
+
+def test_own_mapping_maps_cyrillic_quoted_and_comma_column_names(tmp_path):
+    mapping = load_mapping(_write(tmp_path / "my.yml", OWN_MAPPING))
+    export = tmp_path / "export"
+    export.mkdir()
+    _write(export / "sales_2025.csv", OWN_EXPORT)
+    mapped = map_export(mapping, export)
+    assert mapped["customers"] == [
+        ("олена", None, "retail", None, None, "Олена", None, None),
+        ("олена", None, "retail", None, None, "ОЛЕНА", None, None),  # a duplicate key: the loader quarantines row 1
+        ("петро", None, "retail", None, None, "Петро", None, None),
+        ("петро", None, "retail", None, None, "Петро", None, None),
+        ("ірина", None, "retail", None, None, "Ірина", None, None),
+    ]
+    assert mapped["orders"] == [
+        ("S-1", "олена", None, None, "2025-02-05T00:00:00", "completed", "UAH", None),
+        ("S-2", "олена", None, None, "2025-02-06T00:00:00", "cancelled", "UAH", None),  # keys compared lower-case
+        # 31.02 is no date: the original text goes on, and the loader quarantines it naming the value
+        ("S-3", "петро", None, None, "31.02.2025", "pending", "UAH", None),  # "No" stays text, not False
+        ("S-4", "петро", None, None, "2025-02-07T00:00:00", "completed", "UAH", None),
+        ("S-5", "ірина", None, None, "2025-02-08T00:00:00", "Повернено", "UAH", None),  # unmapped: quarantined
+    ]
+    assert mapped["order_items"] == [
+        ("S-1", "1", None, "2", "1250.50", None),
+        ("S-2", "1", None, "1", "300", None),
+        ("S-3", "1", None, "1", "abc", None),  # not a number: reaches the validator as it was
+        ("S-4", "1", None, "1", "99.9", None),
+        ("S-5", "1", None, "1", "10", None),
+    ]
+
+
+def test_extends_replaces_whole_tables_of_a_preset(tmp_path):
+    own = _write(tmp_path / "pipedrive-b2c.yml", """
+mapping: pipedrive-b2c
+extends: pipedrive
+sources:
+  persons:
+    files: ["*people*", "*person*"]
+tables:
+  customers:
+    source: persons
+    columns:
+      customer_id: Person - Name
+      full_name: Person - Name
+      email: {column: Person - Email, optional: true}
+      phone: {column: Person - Phone, optional: true}
+  activities: null
+""")
+    mapping = load_mapping(own)
+    assert mapping.name == "pipedrive-b2c"
+    assert list(mapping.tables) == ["customers", "leads", "orders", "order_items"]
+    assert set(mapping.sources) == {"deals", "persons"}  # organizations and activities are no longer used
+    assert mapping.tables["orders"].rules == load_preset("pipedrive").tables["orders"].rules
+    export = tmp_path / "export"
+    shutil.copytree(FIXTURES / "pipedrive", export, ignore=shutil.ignore_patterns("expected", "*.md"))
+    mapped = map_export(mapping, export)
+    assert mapped["customers"] == [
+        ("Olha Ivanenko", None, None, None, None, "Olha Ivanenko", "olha@alfa.example", "+380441000001"),
+        ("Taras Melnyk", None, None, None, None, "Taras Melnyk", "taras@gamma.example", None),
+        ("Ivan Franko", None, None, None, None, "Ivan Franko", "ivan@example.com", "+380671000003"),
+    ]
+
+
+# --------------------------------------------------------------------------- mapping errors
+
+
+BASE = """
+sources:
+  deals: {files: ["deals*"]}
+tables:
+  customers: {source: deals, columns: {customer_id: Company}}
+  orders:
+    source: deals
+    columns: {order_id: ID, customer_id: Company, created_at: Created, status: {value: completed}}
+  order_items:
+    source: deals
+    columns: {order_id: ID, line_number: {value: "1"}, quantity: {value: "1"}, unit_price: Amount}
+"""
+
+
+@pytest.mark.parametrize("change, key, message", [
+    (("sources:", "colour: red\nsources:"), "colour", "unknown key"),
+    (("  customers: {source: deals", "  customer: {source: deals"), "tables.customer",
+     "is not a contract table (did you mean customers?)"),
+    (("status: {value: completed}", "status: {value: shipped}"), "tables.orders.columns.status.value",
+     "'shipped' is not a value of status: completed, cancelled, returned, pending"),
+    (("status: {value: completed}", "status: {column: Stage, map: {Won: done}}"), "tables.orders.columns.status.map.Won",
+     "'done' is not a value of status"),
+    (("order_id: ID, customer_id: Company,", "customer_id: Company,"), "tables.orders.columns",
+     "cannot produce the required column(s) order_id of orders"),
+    (("status: {value: completed}", "status: {value: completed}, colour: Blue"), "tables.orders.columns.colour",
+     "is not a column of orders"),
+    (("unit_price: Amount", "unit_price: {sql: \"Amount +\"}"), "tables.order_items.columns.unit_price.sql",
+     "is not a SQL expression"),
+    (("unit_price: Amount", "unit_price: {sql: \"(SELECT max(x) FROM read_csv('/etc/passwd'))\"}"),
+     "tables.order_items.columns.unit_price.sql", "may not contain a subquery"),
+    (("unit_price: Amount", "unit_price: {sql: '1); DROP TABLE raw.orders; SELECT (1'}"),
+     "tables.order_items.columns.unit_price.sql", "must be one SQL expression"),
+    (("created_at: Created", "created_at: {column: Created, format: \"%Q\"}"), "tables.orders.columns.created_at.format",
+     "is not a strptime format"),
+    (("unit_price: Amount", "unit_price: {column: Amount, format: \"%Y\"}"), "tables.order_items.columns.unit_price.format",
+     "applies to date and timestamp columns"),
+    (("unit_price: Amount", "unit_price: {column: Amount, value: \"1\"}"), "tables.order_items.columns.unit_price",
+     "needs exactly one of column, sql or value (has column, value)"),
+    (("unit_price: Amount", "unit_price: {column: Amount, optional: true}"),
+     "tables.order_items.columns.unit_price.optional", "cannot be optional"),
+    (("  order_items:\n    source: deals", "  order_itemz:\n    source: deals"), "tables.order_itemz",
+     "is not a contract table"),
+    (("source: deals\n    columns: {order_id: ID, line", "source: sales\n    columns: {order_id: ID, line"),
+     "tables.order_items.source", "'sales' is not one of the sources: deals"),
+])
+def test_mapping_errors_name_the_file_and_the_key(tmp_path, change, key, message):
+    old, new = change
+    assert old in BASE
+    path = _write(tmp_path / "bad.yml", BASE.replace(old, new, 1))
+    with pytest.raises(MappingError) as error:
+        load_mapping(path)
+    text = str(error.value)
+    assert str(path) in text and f"{key}:" in text and message in text, text
+
+
+def test_a_mapping_without_a_required_table_or_with_invalid_yaml(tmp_path):
+    no_items = _write(tmp_path / "no_items.yml", BASE.split("  order_items:")[0])
+    with pytest.raises(MappingError, match=r"no_items.yml: tables: has no rules for the required table\(s\) order_items"):
+        load_mapping(no_items)
+    broken = _write(tmp_path / "broken.yml", "tables: [unclosed")
+    with pytest.raises(MappingError, match=r"broken.yml is not valid YAML"):
+        load_mapping(broken)
+    with pytest.raises(MappingError, match=r"does not exist"):
+        load_mapping(tmp_path / "absent.yml")
+    with pytest.raises(MappingError, match=r"there is no preset 'hubspott'; the presets are bitrix24, hubspot"):
+        load_preset("hubspott")
+    with pytest.raises(MappingError, match=r"extends: 'zoho' is neither a preset"):
+        load_mapping(_write(tmp_path / "ext.yml", "extends: zoho\n"))
+
+
+def test_a_column_the_file_lacks_is_named_with_the_yaml_key_and_the_files_columns(tmp_path):
+    mapping = load_mapping(_write(tmp_path / "m.yml", BASE))
+    with pytest.raises(MappingError) as error:
+        mapping.resolve("order_items", ["ID", "Company", "Created", "Amnt"], "deals.csv")
+    text = str(error.value)
+    assert "tables.order_items.columns.unit_price: deals.csv has no column 'Amount'" in text
+    assert "(did you mean 'Amnt'?)" in text and "its columns are 'ID', 'Company', 'Created', 'Amnt'" in text
+    sql = load_mapping(_write(tmp_path / "s.yml", BASE.replace("unit_price: Amount", "unit_price: {sql: \"Amont\"}")))
+    with pytest.raises(MappingError, match=r"unit_price: deals.csv has no column 'Amont' \(did you mean 'Amount'\?\)"):
+        sql.resolve("order_items", ["ID", "Company", "Created", "Amount"], "deals.csv")
+
+
+QUOTED_NAMES = r"""
+unit_price: {sql: "replace(\"сума \"\"брутто\"\"\", ',', '.')"}
+"""
+
+
+def test_names_are_matched_without_regard_to_case_and_quotes_in_names_are_safe(tmp_path):
+    mapping = load_mapping(_write(tmp_path / "m.yml", BASE.replace("unit_price: Amount", QUOTED_NAMES.strip())))
+    header = ["id", "COMPANY", "created", 'Сума "брутто"']
+    expressions = mapping.resolve("order_items", header, "deals.csv")
+    assert expressions["order_id"] == 'CAST("id" AS VARCHAR)'
+    # respelt as in the header: DuckDB itself matches names without regard to case for ASCII only
+    assert '"Сума ""брутто"""' in expressions["unit_price"]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT '1' AS c0, 'Acme' AS c1, '2025-01-01' AS c2, '12,5' AS c3")
+    compiled = mapping.compile("order_items", header, "t", refs=["c0", "c1", "c2", "c3"], keep=())
+    assert con.execute(compiled.sql).fetchall() == [("1", "1", None, "1", "12.5", None)]
+
+
+def test_a_file_two_sources_claim_is_an_error(tmp_path):
+    mapping = load_mapping(_write(tmp_path / "m.yml", BASE.replace(
+        'deals: {files: ["deals*"]}', 'deals: {files: ["deals*"]}\n  more: {files: ["*2025*"]}').replace(
+        "  customers: {source: deals,", "  customers: {source: more,")))
+    export = tmp_path / "export"
+    export.mkdir()
+    _write(export / "deals_2025.csv", "ID\n1\n")
+    with pytest.raises(MappingError, match=r"file deals_2025.csv matches the patterns of several sources \(deals, more\)"):
+        mapping.find_files(export)

@@ -391,7 +391,9 @@ def _column_refs(con: duckdb.DuckDBPyConnection, expression: str) -> list[tuple[
                 start = int(node["query_location"]) - len(_SELECT_PREFIX)
                 length = int(node["query_location_length"])
                 written = data[start:start + length].decode("utf-8", errors="replace")
-                if written.strip('"').replace('""', '"').casefold() == name.casefold():
+                if len(written) >= 2 and written[0] == written[-1] == '"':
+                    written = written[1:-1].replace('""', '"')
+                if written.casefold() == name.casefold():
                     found[start] = (name, start, length)
             for value in node.values():
                 walk(value)
@@ -442,7 +444,7 @@ class _Resolver:
         try:
             self.con.execute(f"DESCRIBE SELECT {expression} FROM source").fetchall()
         except duckdb.BinderException as error:
-            match = re.search(r'Referenced column "((?:[^"]|"")*)" not found', str(error))
+            match = re.search(r'Referenced column "(.*)" not found in', str(error))
             if match:
                 return match.group(1)
             raise MappingError(f"{self.mapping._where()}: {rule.key}: {_first_line(error)}") from None
@@ -533,6 +535,8 @@ def _parse_sql(con: duckdb.DuckDBPyConnection, expression: str) -> str | None:
     parsed = json.loads(con.execute("SELECT json_serialize_sql($q)",
                                     {"q": f"SELECT ({expression}) AS x"}).fetchone()[0])
     if parsed.get("error"):
+        if "Only SELECT statements" in str(parsed.get("error_message")):  # a ';' and another statement
+            return "must be one SQL expression, not several statements"
         return f"is not a SQL expression: {parsed.get('error_message')}"
     if len(parsed.get("statements", [])) != 1:
         return "must be one SQL expression"
