@@ -55,12 +55,11 @@ error. Contract columns a mapping does not list are empty.
 
 Errors name the YAML file and the key (``tables.orders.columns.status.map``);
 a mapping's coverage (what it cannot fill, and so which KPIs cannot be
-computed) comes from the contract and ``seeds/kpi_source_tables.csv``.
+computed) comes from the contract and ```seeds/kpi_source_tables.csv`` (read by orchestration/catalog.py)`.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
 import fnmatch
 import json
@@ -72,13 +71,12 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from orchestration import paths
+from orchestration.catalog import kpi_source_tables
 from orchestration.contract import REQUIRED_TABLES, TABLES, TABLES_BY_NAME, Column, Table
 from orchestration.load.errors import LoadError
 from orchestration.load.sql import ident, literal
 
 PRESETS_DIR = Path(__file__).parent / "presets"
-KPI_SOURCE_TABLES = paths.PROJECT_ROOT / "seeds" / "kpi_source_tables.csv"
 
 # What a rule may say, and in which order the steps apply.
 _BASES = ("column", "sql", "value")
@@ -802,19 +800,11 @@ def load_preset(name: str) -> Mapping:
 def kpis_needing(tables: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """metric_id -> the given tables it needs (seeds/kpi_source_tables.csv), for the metrics that need any."""
     absent = set(tables)
-    needs: dict[str, list[str]] = {}
-    with open(KPI_SOURCE_TABLES, newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            if row["source_table"] in absent:
-                needs.setdefault(row["metric_id"], []).append(row["source_table"])
-    return {metric: tuple(t) for metric, t in needs.items()}
-
-
-def kpi_tables() -> dict[str, tuple[str, ...]]:
-    """metric_id -> every table it needs (seeds/kpi_source_tables.csv)."""
-    return {m: t for m, t in kpis_needing(t.name for t in TABLES).items()}
+    needs = {metric: tuple(t for t in needed if t in absent) for metric, needed in kpi_source_tables().items()}
+    return {metric: t for metric, t in needs.items() if t}
 
 
 __all__ = [
-    "Compiled", "Coverage", "Mapping", "MappingError", "Rule", "Source", "TableMapping", "kpi_tables", "kpis_needing", "load_mapping", "load_preset", "preset_names",
+    "Compiled", "Coverage", "Mapping", "MappingError", "Rule", "Source", "TableMapping",
+    "kpis_needing", "load_mapping", "load_preset", "preset_names",
 ]
