@@ -126,8 +126,12 @@ def test_coverage_names_the_tables_columns_and_kpis_a_preset_cannot_fill():
     assert coverage.kpis_unavailable["task_completion_hours"] == ("activities",)
     assert coverage.kpis_unavailable["crm_roi"] == ("crm_costs",)
     assert coverage.kpis_unavailable["crm_adoption_rate"] == ("employees", "crm_usage")
-    for available in ("average_order_value", "net_revenue", "lead_conversion_rate", "first_response_minutes",
-                      "resolution_rate", "retention_rate"):
+    # a column the export lacks (HubSpot has no first response on a contact) takes its KPIs too
+    assert coverage.kpis_unavailable["lead_first_response_hours"] == ("leads.first_response_at",)
+    assert load_preset("salesforce").coverage().kpis_unavailable["first_response_minutes"] == (
+        "tickets.first_response_at",)
+    for available in ("average_order_value", "net_revenue", "lead_conversion_rate", "lead_processing_hours",
+                      "first_response_minutes", "resolution_rate", "retention_rate"):
         assert available not in coverage.kpis_unavailable
     assert "activities" not in load_preset("pipedrive").coverage().uncovered
     assert kpis_needing(["surveys"]) == {"csat_score": ("surveys",), "csat_top2_share": ("surveys",),

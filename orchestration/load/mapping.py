@@ -96,6 +96,19 @@ _NUMBER_RE = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
 _TRIM = literal(" \t\r\n\u00a0\ufeff")
 
 
+# Nullable contract columns without which a KPI has nothing to measure, so that
+# a mapping that leaves them empty says so (the catalog's definitions in
+# seeds/kpi_definitions.csv name these columns; table-level needs are in
+# seeds/kpi_source_tables.csv and read through orchestration.catalog).
+KPI_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("leads", "first_response_at"): ("lead_first_response_hours",),
+    ("leads", "closed_at"): ("lead_processing_hours", "lead_processing_hours_p90"),
+    ("tickets", "first_response_at"): ("first_response_minutes", "first_response_minutes_p90"),
+    ("activities", "completed_at"): ("task_completion_hours", "task_on_time_share"),
+    ("activities", "due_at"): ("task_on_time_share",),
+}
+
+
 class MappingError(LoadError):
     """A mapping that is malformed, or that does not fit an export; nothing was written."""
 
@@ -220,7 +233,7 @@ class Coverage:
     tables: dict[str, str]  # covered contract table -> source
     uncovered: tuple[str, ...]  # contract tables the mapping has no source for
     empty_columns: dict[str, tuple[str, ...]]  # covered table -> contract columns always empty
-    kpis_unavailable: dict[str, tuple[str, ...]]  # metric_id -> uncovered tables it needs
+    kpis_unavailable: dict[str, tuple[str, ...]]  # metric_id -> uncovered tables / empty table.columns it needs
 
     def summary(self) -> str:
         lines = [f"mapping {self.mapping}: fills {', '.join(self.tables) or 'no table'}"]
@@ -350,12 +363,18 @@ class Mapping:
     def coverage(self) -> Coverage:
         """Which contract tables and columns this mapping cannot fill, and the KPIs that need them."""
         uncovered = tuple(t.name for t in TABLES if t.name not in self.tables)
+        kpis = {metric: list(tables) for metric, tables in kpis_needing(uncovered).items()}
+        for (table, column), metrics in KPI_COLUMNS.items():
+            if table in self.tables and column in self.tables[table].unmapped:
+                for metric in metrics:
+                    kpis.setdefault(metric, []).append(f"{table}.{column}")
+        order = list(kpi_source_tables())
         return Coverage(
             mapping=self.name,
             tables={t: m.source for t, m in self.tables.items()},
             uncovered=uncovered,
             empty_columns={t: m.unmapped for t, m in self.tables.items()},
-            kpis_unavailable=kpis_needing(uncovered),
+            kpis_unavailable={m: tuple(kpis[m]) for m in sorted(kpis, key=order.index)},
         )
 
     def _where(self) -> str:
