@@ -358,6 +358,17 @@ class Mapping:
         sql = f"SELECT {', '.join(selects)}\nFROM (SELECT {source} FROM {relation}) AS source"
         return Compiled(contract, self.tables[table].source, sql, tuple(names), origins)
 
+    def for_loader(self) -> LoaderMapping:
+        """This mapping in the shape of the loader's mapping hook (``load_export(..., mapping=...)``)."""
+        tables = {}
+        for table, table_mapping in self.tables.items():
+            source = self.sources[table_mapping.source]
+            names = sorted(_source_names(source, table_mapping.rules.values()))
+            files = source.files + ((source.sheet,) if source.sheet else ())
+            tables[table] = LoaderTable(table, files, {c: " ".join(ident(n) for n in names)
+                                                       for c in table_mapping.table.column_names}, self)
+        return LoaderMapping(self, tables)
+
     # ------------------------------------------------------------------ coverage
 
     def coverage(self) -> Coverage:
@@ -379,6 +390,63 @@ class Mapping:
 
     def _where(self) -> str:
         return f"mapping {self.name} ({self.path})"
+
+
+# --------------------------------------------------------------------------- the loader's hook
+
+
+@dataclass(frozen=True)
+class LoaderTable:
+    """One contract table as the loader's mapping hook (orchestration/load/hook.py) reads it.
+
+    ``files`` are the source's file-name patterns (and its sheet name);
+    ``columns`` names, quoted, every source column the rules may read, so
+    that the loader can sniff a file's delimiter before its header is known.
+    The loader calls ``resolve`` with the header it read: the rules settle
+    against it into one SQL expression per contract column.
+    """
+
+    table: str
+    files: tuple[str, ...]
+    columns: dict[str, str]
+    mapping: Mapping
+    keep_extras: bool = False  # raw gets the contract columns; the file keeps the rest
+
+    def resolve(self, header: Sequence[str], file_label: str | None = None) -> ResolvedTable:
+        return ResolvedTable(self.table, self.files, self.mapping.resolve(self.table, header, file_label),
+                             self.mapping.name)
+
+
+@dataclass(frozen=True)
+class ResolvedTable:
+    """A LoaderTable settled against one file's header: static expressions, part of the load fingerprint."""
+
+    table: str
+    files: tuple[str, ...]
+    columns: dict[str, str]
+    mapping_name: str
+    keep_extras: bool = False
+
+
+@dataclass(frozen=True)
+class LoaderMapping:
+    """What ``load_export(..., mapping=...)`` takes: contract table -> LoaderTable."""
+
+    mapping: Mapping
+    tables: dict[str, LoaderTable]
+
+    @property
+    def name(self) -> str:
+        return self.mapping.name
+
+
+def _source_names(source: Source, rules: Iterable[Rule]) -> set[str]:
+    names: set[str] = set()
+    for rule in (*(r for _, r in source.derive), *rules):
+        names.update(rule.column)
+        if rule.sql is not None:
+            names.update(m.replace('""', '"') for m in re.findall(r'"((?:[^"]|"")+)"', rule.sql))
+    return names - {n for n, _ in source.derive}
 
 
 # --------------------------------------------------------------------------- compile helpers
@@ -824,6 +892,7 @@ def kpis_needing(tables: Iterable[str]) -> dict[str, tuple[str, ...]]:
 
 
 __all__ = [
-    "Compiled", "Coverage", "Mapping", "MappingError", "Rule", "Source", "TableMapping",
+    "Compiled", "Coverage", "LoaderMapping", "LoaderTable", "Mapping", "MappingError", "ResolvedTable", "Rule",
+    "Source", "TableMapping",
     "kpis_needing", "load_mapping", "load_preset", "preset_names",
 ]
