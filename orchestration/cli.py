@@ -55,6 +55,30 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_mapping_arguments(parser: argparse.ArgumentParser) -> None:
+    from orchestration.load.mapping import preset_names
+
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--preset", choices=preset_names(),
+                       help="read the CRM's own export through a shipped mapping preset (docs/presets.md)")
+    group.add_argument("--mapping", metavar="FILE.yml",
+                       help="read the export through your own mapping file (docs/presets.md)")
+
+
+def _mapping(args: argparse.Namespace):
+    """The --preset or --mapping of a command, for the loader (None without either); prints its coverage."""
+    from orchestration.load.mapping import load_mapping, load_preset
+
+    if getattr(args, "preset", None):
+        mapping = load_preset(args.preset)
+    elif getattr(args, "mapping", None):
+        mapping = load_mapping(args.mapping)
+    else:
+        return None
+    print(mapping.coverage().summary())
+    return mapping.for_loader()
+
+
 def _load(export_dir: Path, args: argparse.Namespace) -> int:
     from orchestration.load import LoadError, load_export
     from orchestration.load.errors import WarehouseError
@@ -66,6 +90,7 @@ def _load(export_dir: Path, args: argparse.Namespace) -> int:
             timezone=args.crm_timezone, reporting_currency=args.reporting_currency or "UAH",
             max_quarantine_share=getattr(args, "max_quarantine_share", DEFAULT_MAX_QUARANTINE_SHARE),
             accept_quarantine=getattr(args, "accept_quarantine", False),
+            mapping=_mapping(args),
         )
     except WarehouseError:
         raise  # main() prints its one line and exits 2
@@ -87,10 +112,17 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
+    from orchestration.load import LoadError
     from orchestration.load.inspect import inspect_export
 
+    try:
+        mapping = _mapping(args)
+    except LoadError as error:  # a mapping file that is malformed
+        print(f"inspect failed: {error}", file=sys.stderr)
+        return 1
     inspection = inspect_export(
         Path(args.export_dir), timezone=args.crm_timezone, reporting_currency=args.reporting_currency or "UAH",
+        mapping=mapping,
         max_quarantine_share=args.max_quarantine_share, accept_quarantine=args.accept_quarantine,
         examples=args.examples,
     )
@@ -227,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_quarantine_arguments(p)
     p.add_argument("--spark", action="store_true",
                    help="also write the loaded raw tables as Parquet for the Spark target (CRM_IMPACT_SPARK_HOME/raw)")
+    _add_mapping_arguments(p)
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("inspect", help="show what loading an export would do, without writing anything",
@@ -241,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--currency", dest="reporting_currency", help="reporting currency (default UAH)")
     _add_quarantine_arguments(p)
     p.add_argument("--examples", type=int, default=3, metavar="N", help="rows shown per quarantine reason (default 3)")
+    _add_mapping_arguments(p)
     p.set_defaults(func=cmd_inspect)
 
     p = sub.add_parser("build", help="build and test every dbt model (staging, facts, KPI marts)",

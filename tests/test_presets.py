@@ -7,12 +7,14 @@ errors are checked too."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from conftest import query
 from orchestration.contract import TABLES_BY_NAME
 from orchestration.load.mapping import (
     Mapping,
@@ -363,3 +365,66 @@ def test_a_file_two_sources_claim_is_an_error(tmp_path):
     _write(export / "deals_2025.csv", "ID\n1\n")
     with pytest.raises(MappingError, match=r"file deals_2025.csv matches the patterns of several sources \(deals, more\)"):
         mapping.find_files(export)
+
+
+# --------------------------------------------------------------------------- all the way to a KPI
+
+
+RAW_TABLES = ("customers", "leads", "orders", "order_items", "tickets")
+
+
+def _raw(db: Path, table: str) -> list[tuple]:
+    columns = ", ".join(ident(c) for c in TABLES_BY_NAME[table].column_names)
+    return query(db, f"SELECT {columns} FROM raw.{table} ORDER BY ALL")
+
+
+@pytest.fixture(scope="module")
+def hubspot_warehouse(tmp_path_factory) -> Path:
+    """The HubSpot fixture loaded with the preset, then the whole dbt project built on it."""
+    from orchestration.dbt_runner import build
+    from orchestration.load import load_export
+
+    db = tmp_path_factory.mktemp("hubspot") / "crm.duckdb"
+    load_export(FIXTURES / "hubspot", db, mapping=load_preset("hubspot").for_loader())
+    build(db_path=db)
+    return db
+
+
+def test_hubspot_export_loads_like_its_hand_written_contract_rows(hubspot_warehouse, tmp_path):
+    """Loading the CRM's files with the preset and loading expected/ as a contract export give the same raw rows."""
+    from orchestration.load import load_export
+
+    plain = tmp_path / "plain.duckdb"
+    load_export(FIXTURES / "hubspot" / "expected", plain)
+    for table in RAW_TABLES:
+        assert _raw(hubspot_warehouse, table) == _raw(plain, table), table
+    quarantine = "SELECT table_name, row_number, reason FROM raw.quarantine ORDER BY table_name, row_number"
+    assert query(hubspot_warehouse, quarantine) == query(plain, quarantine)
+    rows = query(hubspot_warehouse, quarantine)
+    assert [(t, n) for t, n, _ in rows] == [("leads", 8), ("order_items", 9), ("orders", 9), ("orders", 10),
+                                           ("tickets", 7), ("tickets", 9)]
+    assert "status 'won deal without an amount' is not one of" in rows[2][2]
+    files = query(hubspot_warehouse, "SELECT DISTINCT table_name, source_file FROM raw.quarantine ORDER BY 1")
+    assert all(Path(f).name.startswith("hubspot-crm-exports-all-") for _, f in files)  # the user's own file
+
+
+def test_hubspot_average_order_value_matches_the_hand_computed_answer(hubspot_warehouse):
+    """tests/fixtures/presets/hubspot/README.md: 750 in 2024-02, 1500 in 2025-01, 1000 in 2025-02."""
+    monthly = query(hubspot_warehouse, """
+        SELECT month_start, metric_value, crm_period, record_count FROM marts.mart_kpi_monthly
+        WHERE metric_id = 'average_order_value' AND scope_type = 'company' AND metric_value IS NOT NULL
+        ORDER BY month_start""")
+    assert monthly == [
+        (dt.date(2024, 2, 1), pytest.approx(750.0), "baseline", 2),
+        (dt.date(2025, 1, 1), pytest.approx(1500.0), "post", 2),
+        (dt.date(2025, 2, 1), pytest.approx(1000.0), "post", 2),
+    ]
+    revenue = query(hubspot_warehouse, """
+        SELECT month_start, metric_value FROM marts.mart_kpi_monthly
+        WHERE metric_id = 'net_revenue' AND scope_type = 'company' AND metric_value <> 0 ORDER BY month_start""")
+    assert revenue == [(dt.date(2024, 2, 1), pytest.approx(1500.0)), (dt.date(2025, 1, 1), pytest.approx(3000.0)),
+                       (dt.date(2025, 2, 1), pytest.approx(2000.0))]
+    before_after = query(hubspot_warehouse, """
+        SELECT baseline_value, post_value, absolute_change, baseline_records, post_records
+        FROM marts.mart_kpi_before_after WHERE metric_id = 'average_order_value' AND scope_type = 'company'""")
+    assert before_after == [(pytest.approx(750.0), pytest.approx(1250.0), pytest.approx(500.0), 2, 4)]
