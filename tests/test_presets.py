@@ -153,7 +153,7 @@ OWN_MAPPING = r"""
 mapping: shop
 sources:
   sales:
-    files: ["sales*.csv"]
+    files: ["sales*"]
     derive:
       client: {sql: "lower(trim(\"Клієнт\"))"}
 tables:
@@ -428,3 +428,65 @@ def test_hubspot_average_order_value_matches_the_hand_computed_answer(hubspot_wa
         SELECT baseline_value, post_value, absolute_change, baseline_records, post_records
         FROM marts.mart_kpi_before_after WHERE metric_id = 'average_order_value' AND scope_type = 'company'""")
     assert before_after == [(pytest.approx(750.0), pytest.approx(1250.0), pytest.approx(500.0), 2, 4)]
+
+
+# --------------------------------------------------------------------------- through the loader and the CLI
+
+
+def test_cli_loads_a_crm_export_with_a_preset_and_with_an_own_mapping(tmp_path, capsys, monkeypatch):
+    from orchestration.cli import main
+
+    db = tmp_path / "crm.duckdb"
+    monkeypatch.setenv("CRM_IMPACT_DB", str(db))
+    assert main(["load", str(FIXTURES / "salesforce"), "--preset", "salesforce"]) == 0
+    out = capsys.readouterr().out
+    assert "mapping salesforce: fills customers, leads, orders, order_items, tickets" in out
+    assert "first_response_minutes" in out.split("KPIs that cannot be computed")[1]
+    counts = dict(query(db, "SELECT table_name, rows_quarantined FROM raw.load_log WHERE status = 'loaded'"))
+    assert counts == {"customers": 0, "leads": 1, "orders": 2, "order_items": 1, "tickets": 2}  # README.md
+
+    own = tmp_path / "export"
+    own.mkdir()
+    _write(own / "sales_2025.csv", OWN_EXPORT)
+    mapping = _write(tmp_path / "shop.yml", OWN_MAPPING)
+    assert main(["load", str(own), "--mapping", str(mapping)]) == 0
+    assert query(db, "SELECT order_id, status, created_at FROM raw.orders WHERE order_id LIKE 'S-%' ORDER BY 1") == [
+        ("S-1", "completed", dt.datetime(2025, 2, 5)), ("S-2", "cancelled", dt.datetime(2025, 2, 6)),
+        ("S-4", "completed", dt.datetime(2025, 2, 7))]  # S-3: 31.02; S-5: Повернено, both quarantined
+    reasons = query(db, "SELECT row_number, reason FROM raw.quarantine WHERE table_name = 'orders' "
+                        "AND source_file LIKE '%sales_2025.csv' ORDER BY 1")
+    assert [n for n, _ in reasons] == [3, 5]
+    assert "'31.02.2025'" in reasons[0][1] and "'Повернено'" in reasons[1][1]
+
+
+def test_a_mapping_that_does_not_fit_the_export_writes_nothing(tmp_path, capsys, monkeypatch):
+    from orchestration.cli import main
+
+    db = tmp_path / "crm.duckdb"
+    monkeypatch.setenv("CRM_IMPACT_DB", str(db))
+    export = tmp_path / "export"
+    shutil.copytree(FIXTURES / "hubspot", export, ignore=shutil.ignore_patterns("expected", "*.md"))
+    deals = export / "hubspot-crm-exports-all-deals-2025-03-01.csv"
+    deals.write_text(deals.read_text(encoding="utf-8").replace("Deal Stage", "Stage of deal", 1), encoding="utf-8")
+    assert main(["load", str(export), "--preset", "hubspot"]) == 1
+    err = capsys.readouterr().err
+    assert "load failed, nothing was written" in err
+    assert "sources.deals.derive.outcome: " in err and "has no column 'Deal Stage'" in err
+    assert "hubspot-crm-exports-all-deals-2025-03-01.csv" in err
+    assert not db.exists()
+
+    bad = _write(tmp_path / "bad.yml", BASE.replace("status: {value: completed}", "status: {value: shipped}"))
+    assert main(["load", str(export), "--mapping", str(bad)]) == 1
+    assert "tables.orders.columns.status.value: 'shipped' is not a value of status" in capsys.readouterr().err
+    assert not db.exists()
+
+
+def test_a_file_two_sources_of_a_preset_claim_stops_the_load(tmp_path):
+    from orchestration.load import LoadError, load_export
+
+    export = tmp_path / "export"
+    shutil.copytree(FIXTURES / "hubspot", export, ignore=shutil.ignore_patterns("expected", "*.md"))
+    (export / "deals-with-contacts.csv").write_text("Record ID\n1\n", encoding="utf-8")
+    with pytest.raises(LoadError, match=r"matches the file-name patterns of several sources"):
+        load_export(export, tmp_path / "crm.duckdb", mapping=load_preset("hubspot").for_loader())
+    assert not (tmp_path / "crm.duckdb").exists()

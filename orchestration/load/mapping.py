@@ -11,7 +11,7 @@ source's columns, read as text:
     mapping: hubspot
     sources:
       deals:
-        files: ["*deal*"]             # file-name patterns, case-insensitive
+        files: ["*deal*"]             # file-name patterns (without the suffix), case-insensitive
         derive:                       # helper columns, usable by name below
           outcome:
             column: Deal Stage
@@ -73,6 +73,7 @@ import yaml
 
 from orchestration.catalog import kpi_source_tables
 from orchestration.contract import REQUIRED_TABLES, TABLES, TABLES_BY_NAME, Column, Table
+from orchestration.load.discover import FORMATS
 from orchestration.load.errors import LoadError
 from orchestration.load.sql import ident, literal
 
@@ -191,7 +192,7 @@ class Source:
     """A file (or extracted table) of the CRM's export, and its derived helper columns."""
 
     name: str
-    files: tuple[str, ...]  # glob patterns on the file name, case-insensitive
+    files: tuple[str, ...]  # glob patterns on the file name without its suffix, case-insensitive
     sheet: str | None = None  # a sheet of a workbook
     table: str | None = None  # a table of an extracted dataset (dlt)
     derive: tuple[tuple[str, Rule], ...] = ()
@@ -267,24 +268,26 @@ class Mapping:
     def find_files(self, directory: Path, suffixes: Iterable[str] | None = None) -> dict[str, list[Path]]:
         """The files of ``directory`` that each source's patterns match.
 
-        ``suffixes`` (lower-case, e.g. ``.csv``) restricts the files considered
-        to formats the reader knows. A file that two sources claim is an error:
-        loading it twice, as two different things, would be silently wrong.
+        Patterns match the file name without its format suffix (``deals*``
+        matches ``deals_2025.csv`` and ``Deals.xlsx``), as the loader matches
+        contract file names; ``suffixes`` are the formats considered (default:
+        every format the loader reads). A file that two sources claim is an
+        error: loading it twice, as two different things, would be silently wrong.
         """
+        known = sorted((s.lower() for s in (suffixes if suffixes is not None else FORMATS)), key=len, reverse=True)
         found: dict[str, list[Path]] = {name: [] for name in self.sources}
-        wanted = tuple(s.lower() for s in suffixes) if suffixes is not None else None
         for path in sorted(Path(directory).iterdir()) if Path(directory).is_dir() else []:
-            if not path.is_file() or (wanted is not None and not path.name.lower().endswith(wanted)):
+            suffix = next((s for s in known if path.name.lower().endswith(s)), None)
+            if not path.is_file() or suffix is None:
                 continue
-            claims = [s.name for s in self.sources.values() if s.files and s.matches(path.name)]
+            stem = path.name[: -len(suffix)]
+            claims = [s.name for s in self.sources.values() if s.files and s.matches(stem)]
             if len(claims) > 1:
                 raise MappingError(f"{self._where()}: file {path.name} matches the patterns of several sources "
                                    f"({', '.join(claims)}); rename it or narrow sources.<name>.files")
             if claims:
                 found[claims[0]].append(path)
         return found
-
-    # ------------------------------------------------------------------ SQL
 
     def resolve(self, table: str, header: Sequence[str], file_label: str | None = None) -> dict[str, str]:
         return self._resolve(table, header, file_label)[0]
