@@ -490,3 +490,30 @@ def test_a_file_two_sources_of_a_preset_claim_stops_the_load(tmp_path):
     with pytest.raises(LoadError, match=r"matches the file-name patterns of several sources"):
         load_export(export, tmp_path / "crm.duckdb", mapping=load_preset("hubspot").for_loader())
     assert not (tmp_path / "crm.duckdb").exists()
+
+
+def test_a_workbook_with_one_sheet_per_object_loads_like_the_csv_files(tmp_path):
+    """HubSpot objects as sheets of one .xlsx (all cells text): the preset's patterns match sheet names too."""
+    import xlsxwriter
+
+    from orchestration.load import load_export
+
+    book = tmp_path / "export" / "hubspot-export.xlsx"
+    book.parent.mkdir()
+    workbook = xlsxwriter.Workbook(str(book))
+    for sheet, pattern in (("Deals", "deals"), ("Companies", "companies"), ("Contacts", "contacts"),
+                           ("Tickets", "tickets")):
+        worksheet = workbook.add_worksheet(sheet)
+        path = next((FIXTURES / "hubspot").glob(f"*-{pattern}-*.csv"))
+        with open(path, encoding="utf-8", newline="") as handle:
+            for r, row in enumerate(csv.reader(handle)):
+                for c, value in enumerate(row):
+                    if value:
+                        worksheet.write_string(r, c, value)
+    workbook.close()
+    mapping = load_preset("hubspot").for_loader()
+    from_book, from_csv = tmp_path / "book.duckdb", tmp_path / "csv.duckdb"
+    load_export(book.parent, from_book, mapping=mapping)
+    load_export(FIXTURES / "hubspot", from_csv, mapping=mapping)
+    for table in RAW_TABLES:
+        assert _raw(from_book, table) == _raw(from_csv, table), table
