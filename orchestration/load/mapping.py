@@ -53,9 +53,18 @@ value map, compiled to CASE; keys compared trimmed and case-insensitively),
 rule whose source column is not in the file give empty values instead of an
 error. Contract columns a mapping does not list are empty.
 
-Errors name the YAML file and the key (``tables.orders.columns.status.map``);
-a mapping's coverage (what it cannot fill, and so which KPIs cannot be
-computed) comes from the contract and ```seeds/kpi_source_tables.csv`` (read by orchestration/catalog.py)`.
+``extends: <preset or file>`` starts from another mapping and replaces its
+sources and tables by name. Errors name the YAML file and the key
+(``tables.orders.columns.status.map``); a mapping's coverage (what it cannot
+fill, and so which KPIs cannot be computed) comes from the contract,
+``seeds/kpi_source_tables.csv`` (through orchestration.catalog) and
+``KPI_COLUMNS``.
+
+Two ways in: ``Mapping.for_loader()`` is what ``load_export(...,
+mapping=...)`` takes (the loader reads each file as text, then asks the
+mapping to resolve its rules against the header: hook.py); ``Mapping.compile``
+is a SELECT over any relation, for a text table read by hand or a table that
+dlt extracted. docs/presets.md is the user's guide.
 """
 
 from __future__ import annotations
