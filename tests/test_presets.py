@@ -438,7 +438,10 @@ def test_cli_loads_a_crm_export_with_a_preset_and_with_an_own_mapping(tmp_path, 
 
     db = tmp_path / "crm.duckdb"
     monkeypatch.setenv("CRM_IMPACT_DB", str(db))
-    assert main(["load", str(FIXTURES / "salesforce"), "--preset", "salesforce"]) == 0
+    # a dozen rows with deliberate faults: above the 5% quarantine limit, which the user accepts
+    assert main(["load", str(FIXTURES / "salesforce"), "--preset", "salesforce"]) == 1
+    assert "--accept-quarantine" in capsys.readouterr().err and not db.exists()
+    assert main(["load", str(FIXTURES / "salesforce"), "--preset", "salesforce", "--accept-quarantine"]) == 0
     out = capsys.readouterr().out
     assert "mapping salesforce: fills customers, leads, orders, order_items, tickets" in out
     assert "first_response_minutes" in out.split("KPIs that cannot be computed")[1]
@@ -449,7 +452,7 @@ def test_cli_loads_a_crm_export_with_a_preset_and_with_an_own_mapping(tmp_path, 
     own.mkdir()
     _write(own / "sales_2025.csv", OWN_EXPORT)
     mapping = _write(tmp_path / "shop.yml", OWN_MAPPING)
-    assert main(["load", str(own), "--mapping", str(mapping)]) == 0
+    assert main(["load", str(own), "--mapping", str(mapping), "--accept-quarantine"]) == 0
     assert query(db, "SELECT order_id, status, created_at FROM raw.orders WHERE order_id LIKE 'S-%' ORDER BY 1") == [
         ("S-1", "completed", dt.datetime(2025, 2, 5)), ("S-2", "cancelled", dt.datetime(2025, 2, 6)),
         ("S-4", "completed", dt.datetime(2025, 2, 7))]  # S-3: 31.02; S-5: Повернено, both quarantined
@@ -487,7 +490,7 @@ def test_a_file_two_sources_of_a_preset_claim_stops_the_load(tmp_path):
     export = tmp_path / "export"
     shutil.copytree(FIXTURES / "hubspot", export, ignore=shutil.ignore_patterns("expected", "*.md"))
     (export / "deals-with-contacts.csv").write_text("Record ID\n1\n", encoding="utf-8")
-    with pytest.raises(LoadError, match=r"matches the file-name patterns of several sources"):
+    with pytest.raises(LoadError, match=r"table (orders|leads) has 2 sources"):
         load_export(export, tmp_path / "crm.duckdb", mapping=load_preset("hubspot").for_loader())
     assert not (tmp_path / "crm.duckdb").exists()
 
@@ -517,3 +520,17 @@ def test_a_workbook_with_one_sheet_per_object_loads_like_the_csv_files(tmp_path)
     load_export(FIXTURES / "hubspot", from_csv, mapping=mapping)
     for table in RAW_TABLES:
         assert _raw(from_book, table) == _raw(from_csv, table), table
+
+
+def test_inspect_shows_each_contract_column_s_source_through_a_preset(capsys):
+    from orchestration.cli import main
+
+    assert main(["inspect", str(FIXTURES / "pipedrive"), "--preset", "pipedrive"]) == 1  # above the 5% limit
+    assert main(["inspect", str(FIXTURES / "pipedrive"), "--preset", "pipedrive", "--accept-quarantine"]) == 0
+    out = capsys.readouterr().out
+    assert "customers <- organizations-export-2025-03-01.csv (through the mapping): 8 rows, 8 would load" in out
+    assert "lead_id <- Deal - ID" in out and "discount_amount <- constant '0'" in out
+    assert "row 7: status 'won deal without an amount' is not one of" in out
+    assert "people-export-2025-03-01.csv" in out.split("ignored (not a contract table):")[1]
+    assert main(["inspect", str(FIXTURES / "pipedrive"), "--mapping", str(FIXTURES / "absent.yml")]) == 1
+    assert "absent.yml does not exist" in capsys.readouterr().err
