@@ -169,10 +169,6 @@ class Rule:
     default: str | None = None
     if_empty: str | None = None
 
-    @property
-    def kind(self) -> str:
-        return "column" if self.column else "sql" if self.sql is not None else "value"
-
     def describe(self, column: str | None = None) -> str:
         """A short human description, for inspect and the docs (``column``: the one the file has)."""
         if column is not None:
@@ -271,9 +267,6 @@ class Mapping:
 
     # ------------------------------------------------------------------ files
 
-    def tables_of(self, source: str) -> tuple[str, ...]:
-        return tuple(t for t, m in self.tables.items() if m.source == source)
-
     def find_files(self, directory: Path, suffixes: Iterable[str] | None = None) -> dict[str, list[Path]]:
         """The files of ``directory`` that each source's patterns match.
 
@@ -299,10 +292,6 @@ class Mapping:
         return found
 
     def resolve(self, table: str, header: Sequence[str], file_label: str | None = None) -> dict[str, str]:
-        return self._resolve(table, header, file_label)[0]
-
-    def _resolve(self, table: str, header: Sequence[str],
-                 file_label: str | None) -> tuple[dict[str, str], dict[str, str]]:
         """Contract column -> one standalone SQL expression over ``header``'s columns (quoted names).
 
         Column alternatives and optional columns are settled against the
@@ -311,6 +300,11 @@ class Mapping:
         is a MappingError naming the YAML key, the file (``file_label``) and
         the columns it has. Unmapped contract columns are ``NULL``.
         """
+        return self._resolve(table, header, file_label)[0]
+
+    def _resolve(self, table: str, header: Sequence[str],
+                 file_label: str | None) -> tuple[dict[str, str], dict[str, str]]:
+        """``resolve``'s expressions and, per contract column, where its values come from in words."""
         mapping = self.tables.get(table)
         if mapping is None:
             raise MappingError(f"{self._where()}: has no rules for table {table}")
