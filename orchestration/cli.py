@@ -57,14 +57,45 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_mapping_arguments(parser: argparse.ArgumentParser) -> None:
+    from orchestration.load.mapping import preset_names
+
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--preset", choices=preset_names(),
+                       help="read the CRM's own export through a shipped mapping preset (docs/presets.md)")
+    group.add_argument("--mapping", metavar="FILE.yml",
+                       help="read the export through your own mapping file (docs/presets.md)")
+
+
+def _mapping(args: argparse.Namespace):
+    """The --preset or --mapping of a command, for the loader (None without either); prints its coverage."""
+    from orchestration.load.mapping import load_mapping, load_preset
+
+    if getattr(args, "preset", None):
+        mapping = load_preset(args.preset)
+    elif getattr(args, "mapping", None):
+        mapping = load_mapping(args.mapping)
+    else:
+        return None
+    print(mapping.coverage().summary())
+    return mapping.for_loader()
+
+
 def _load(export_dir: Path, args: argparse.Namespace) -> int:
     from orchestration.load import LoadError, load_export
+    from orchestration.load.errors import WarehouseError
+    from orchestration.load.limits import DEFAULT_MAX_QUARANTINE_SHARE
 
     try:
         report = load_export(
             export_dir, paths.warehouse_path(),
-            timezone=args.crm_timezone or "UTC", reporting_currency=args.reporting_currency or "UAH",
+            timezone=args.crm_timezone, reporting_currency=args.reporting_currency or "UAH",
+            max_quarantine_share=getattr(args, "max_quarantine_share", DEFAULT_MAX_QUARANTINE_SHARE),
+            accept_quarantine=getattr(args, "accept_quarantine", False),
+            mapping=_mapping(args),
         )
+    except WarehouseError:
+        raise  # main() prints its one line and exits 2
     except LoadError as error:
         print(f"load failed, nothing was written: {error}", file=sys.stderr)
         return 1
@@ -80,6 +111,46 @@ def _load(export_dir: Path, args: argparse.Namespace) -> int:
 
 def cmd_load(args: argparse.Namespace) -> int:
     return _load(Path(args.export_dir), args)
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from orchestration.load import LoadError
+    from orchestration.load.inspect import inspect_export
+
+    try:
+        mapping = _mapping(args)
+    except LoadError as error:  # a mapping file that is malformed
+        print(f"inspect failed: {error}", file=sys.stderr)
+        return 1
+    inspection = inspect_export(
+        Path(args.export_dir), timezone=args.crm_timezone, reporting_currency=args.reporting_currency or "UAH",
+        mapping=mapping,
+        max_quarantine_share=args.max_quarantine_share, accept_quarantine=args.accept_quarantine,
+        examples=args.examples,
+    )
+    print(inspection.render())
+    return 0 if inspection.would_load else 1
+
+
+def _share(text: str) -> float:
+    """A share for --max-quarantine-share: 0.05 or 5%."""
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a share such as 0.05 or 5%: {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (or 0% and 100%), got {text!r}")
+    return value
+
+
+def _add_quarantine_arguments(parser: argparse.ArgumentParser) -> None:
+    from orchestration.load.limits import DEFAULT_MAX_QUARANTINE_SHARE
+
+    parser.add_argument("--max-quarantine-share", type=_share, default=DEFAULT_MAX_QUARANTINE_SHARE, metavar="SHARE",
+                        help="a table with a larger share of quarantined rows fails the load and nothing is written "
+                        f"(default {DEFAULT_MAX_QUARANTINE_SHARE * 100:.0f}%%; give 0.1 or 10%%)")
+    parser.add_argument("--accept-quarantine", action="store_true",
+                        help="load even when a table's quarantined share is above the limit (the summary says so)")
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -190,12 +261,30 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Validate a CRM export folder against the raw contract and load it into the "
                        "raw schema of the warehouse. Bad rows go to raw.quarantine with their reason; a missing "
                        "required table or column stops the load before anything is written.")
-    p.add_argument("export_dir", help="folder with <table>.csv, .csv.gz or .parquet files")
-    p.add_argument("--timezone", dest="crm_timezone", help="time zone of naive timestamps (default UTC)")
+    p.add_argument("export_dir", help="folder with <table>.csv, .xlsx, .jsonl or .parquet files (docs/loader.md)")
+    p.add_argument("--timezone", dest="crm_timezone",
+                   help="time zone of naive timestamps (default: export.yml's source_timezone, else UTC)")
     p.add_argument("--currency", dest="reporting_currency", help="reporting currency (default UAH)")
+    _add_quarantine_arguments(p)
     p.add_argument("--spark", action="store_true",
                    help="also write the loaded raw tables as Parquet for the Spark target (CRM_IMPACT_SPARK_HOME/raw)")
+    _add_mapping_arguments(p)
     p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser("inspect", help="show what loading an export would do, without writing anything",
+                       description="Show, per file of a CRM export folder, the table it maps to, the detected "
+                       "format (encoding, delimiter, decimal separator, date format), each column's source, the rows "
+                       "that would be quarantined and why (the first few per reason) and the verdict: would load, "
+                       "or the error. Runs the loader's own checks in memory; the warehouse is not touched. "
+                       "Exit 0 if the export would load, 1 if not.")
+    p.add_argument("export_dir", help="the export folder")
+    p.add_argument("--timezone", dest="crm_timezone",
+                   help="time zone of naive timestamps (default: export.yml's source_timezone, else UTC)")
+    p.add_argument("--currency", dest="reporting_currency", help="reporting currency (default UAH)")
+    _add_quarantine_arguments(p)
+    p.add_argument("--examples", type=int, default=3, metavar="N", help="rows shown per quarantine reason (default 3)")
+    _add_mapping_arguments(p)
+    p.set_defaults(func=cmd_inspect)
 
     p = sub.add_parser("build", help="build and test every dbt model (staging, facts, KPI marts)",
                        description="Build and test every dbt model - reference seeds, staging, facts, KPI marts "
@@ -231,12 +320,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# What each command needs of the warehouse (CRM_IMPACT_DB) before it starts:
+# (must exist, must be built, will write). Commands not listed do not open it.
+WAREHOUSE_NEEDS: dict[str, tuple[bool, bool, bool]] = {
+    "load": (False, False, True),
+    "demo": (False, False, True),
+    "build": (True, False, True),
+    "publish": (True, True, False),
+    "report": (True, True, False),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
+    import duckdb
+
+    from orchestration.load.errors import WarehouseError
+    from orchestration.load.warehouse import check_warehouse, is_lock_error, lock_message
+
     args = build_parser().parse_args(argv)
     try:
+        if hasattr(args, "crm_go_live_date"):
+            _settings(args)  # a wrong setting is named before the warehouse is looked at
+        if args.command in WAREHOUSE_NEEDS and not (args.command == "build" and args.target != "duckdb"):
+            must_exist, built, write = WAREHOUSE_NEEDS[args.command]
+            check_warehouse(paths.warehouse_path(), must_exist=must_exist, built=built, write=write)
         return args.func(args)
     except SettingError as error:
         print(str(error), file=sys.stderr)
+        return 2
+    except WarehouseError as error:
+        print(f"crm-impact {args.command}: {error}", file=sys.stderr)
+        return 2
+    except duckdb.Error as error:
+        if not is_lock_error(error):
+            raise
+        print(f"crm-impact {args.command}: {lock_message(paths.warehouse_path(), error)}", file=sys.stderr)
         return 2
 
 

@@ -1,6 +1,8 @@
 """The raw tables, one asset each, materialized together by the loader, with
-the loader's own checks: a missing required table fails, a high share of
-quarantined rows warns.
+the loader's own checks: a missing required table fails; a share of
+quarantined rows above the limit (``orchestration.load.limits``, the same
+setting and default as ``crm-impact load``) fails the load unless
+``accept_quarantine``, and then this check warns.
 
 Downstream dbt sources are keyed ``raw/<table>`` too, so the graph runs from
 the export through the loader into every model.
@@ -14,6 +16,7 @@ from orchestration import paths
 from orchestration.contract import REQUIRED_TABLES, TABLES
 from orchestration.defs.dbt_models import WAREHOUSE_POOL
 from orchestration.defs.freshness import DAILY_FRESHNESS
+from orchestration.load.limits import DEFAULT_MAX_QUARANTINE_SHARE
 
 RAW_KEYS = {table.name: dg.AssetKey(["raw", table.name]) for table in TABLES}
 
@@ -34,7 +37,8 @@ PRESENT_CHECK = "required_table_present"
 
 CHECK_SPECS = [
     dg.AssetCheckSpec(QUARANTINE_CHECK, asset=RAW_KEYS[t.name],
-                      description="Warns when more than the allowed share of the file's rows were quarantined.")
+                      description="Warns when more than the allowed share of the file's rows were quarantined "
+                                  "(the load fails instead, unless accept_quarantine).")
     for t in TABLES
 ] + [
     dg.AssetCheckSpec(PRESENT_CHECK, asset=RAW_KEYS[name],
@@ -49,7 +53,8 @@ class LoadConfig(dg.Config):
     export_dir: str = ""
     timezone: str = "UTC"
     reporting_currency: str = "UAH"
-    max_quarantine_share: float = 0.05
+    max_quarantine_share: float = DEFAULT_MAX_QUARANTINE_SHARE
+    accept_quarantine: bool = False
 
 
 @dg.multi_asset(specs=RAW_SPECS, check_specs=CHECK_SPECS, pool=WAREHOUSE_POOL)
@@ -72,6 +77,7 @@ def raw_crm_tables(context: dg.AssetExecutionContext, config: LoadConfig):
         report = load_export(
             export_dir, paths.warehouse_path(),
             timezone=config.timezone, reporting_currency=config.reporting_currency,
+            max_quarantine_share=config.max_quarantine_share, accept_quarantine=config.accept_quarantine,
         )
     except LoadError as error:
         raise dg.Failure(f"load failed, nothing was written: {error}") from error

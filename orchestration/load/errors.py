@@ -15,3 +15,10 @@ from __future__ import annotations
 
 class LoadError(Exception):
     """A fatal problem with an export; nothing was written to the warehouse."""
+
+
+class WarehouseError(LoadError):
+    """The warehouse file is missing, held by another process, or not built: not the export's fault.
+
+    The CLI prints its one-line message, which says what to do, and exits 2.
+    """

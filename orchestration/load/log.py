@@ -24,7 +24,8 @@ import duckdb
 from orchestration.load.schema import qualified
 
 # Bump when a rule changes what a file loads as: every file then reloads once.
-RULES_VERSION = "1"
+# 2: formats (delimiters, encodings, decimal commas, day-first dates), future-dated events.
+RULES_VERSION = "2"
 
 
 def fx_digest(con: duckdb.DuckDBPyConnection) -> str:
@@ -38,10 +39,15 @@ def fx_digest(con: duckdb.DuckDBPyConnection) -> str:
     ).fetchone()[0]
 
 
-def fingerprint(checksum: str, *, timezone: str, reporting_currency: str, fx: str | None = None) -> str:
-    """What makes two loads of a file give identical rows."""
+def fingerprint(checksum: str, *, timezone: str, reporting_currency: str, fx: str | None = None,
+                details: dict | None = None) -> str:
+    """What makes two loads of a file give identical rows.
+
+    ``details`` are the rest: what export.yml declares, the workbook sheet,
+    the mapping preset's digest.
+    """
     payload = {"rules": RULES_VERSION, "sha256": checksum, "timezone": timezone,
-               "reporting_currency": reporting_currency, "fx": fx}
+               "reporting_currency": reporting_currency, "fx": fx, "details": details or {}}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 

@@ -10,6 +10,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestration.load.limits import Cause, percent
+
+
+# Format facts too ordinary to print in the summary (inspect shows them all).
+PLAIN_FORMAT = frozenset({"UTF-8 (valid UTF-8)", "comma (detected)", "'.' (detected)"})
+
 
 @dataclass(frozen=True)
 class TableReport:
@@ -28,6 +34,14 @@ class TableReport:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     checksum: str | None = None
+    label: str | None = None  # the file (and sheet) as messages name it
+    format: dict[str, str] = field(default_factory=dict)  # setting -> 'value (declared|detected|...)'
+    causes: tuple[Cause, ...] = ()  # quarantined rows by column and rule, most frequent first
+    mapped: bool = False  # read through a mapping preset
+
+    @property
+    def quarantined_share(self) -> float:
+        return self.rows_quarantined / self.rows_read if self.rows_read else 0.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,10 @@ class LoadReport:
     reporting_currency: str
     tables: tuple[TableReport, ...]
     ignored_files: tuple[str, ...] = field(default_factory=tuple)
+    declared: dict[str, str] = field(default_factory=dict)  # export.yml's settings
+    notes: tuple[str, ...] = ()  # settings overridden, quarantine accepted above the limit
+    exported_at: dt.datetime | None = None  # UTC cut-off of future-dated events
+    exported_at_source: str = "the load time"
 
     def __getitem__(self, table: str) -> TableReport:
         for t in self.tables:
@@ -85,8 +103,22 @@ class LoadReport:
         if total.rows_quarantined:
             lines.append(f"  {total.rows_quarantined:,} rows quarantined: see raw.quarantine where load_id = "
                          f"'{self.load_id}'")
+        if self.declared:
+            lines.append("  declared in export.yml: " + ", ".join(f"{k} {v!r}" for k, v in self.declared.items()))
+        for t in self.tables:
+            # declared values are on the line above; plain ones go without saying
+            shown = {k: v for k, v in t.format.items() if v not in PLAIN_FORMAT and not v.endswith("(declared)")}
+            if shown:
+                lines.append(f"  {t.file.name if t.file else t.table}: "
+                             + ", ".join(f"{k} {v}" for k, v in shown.items()))
+        for t in self.tables:
+            if t.causes:
+                lines.append(f"  {t.table} quarantined ({percent(t.quarantined_share)}): "
+                             + "; ".join(c.describe() for c in t.causes[:3])
+                             + (f"; {len(t.causes) - 3} more causes" if len(t.causes) > 3 else ""))
         if self.ignored_files:
             lines.append(f"  ignored (not a contract table): {', '.join(self.ignored_files)}")
+        lines.extend(f"  note: {note}" for note in self.notes)
         return "\n".join(lines)
 
     def print_summary(self) -> None:

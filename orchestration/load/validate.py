@@ -5,24 +5,29 @@ vectorised pass. Each row gets the list of rules it breaks (``_errors``), in
 this order, which is also the order of the reasons in raw.quarantine:
 
 1. missing: NULL (after trimming; empty = NULL) in a non-nullable or key column
-2. type: a value that does not cast to its contract type
-   (timestamp: ISO 8601, naive = the ``timezone`` setting, Z/offset honoured;
-   date: YYYY-MM-DD; decimal: '.' decimal mark, finite; int: whole number;
-   bool: true/false/1/0)
+2. type: a value that does not cast to its contract type in the file's
+   ValueFormat (values.py: timestamp ISO 8601 or day-first, naive = the
+   ``timezone`` setting, Z/offset honoured; date likewise; decimal with the
+   file's decimal mark and grouping, finite; int: whole number; bool:
+   true/false/1/0)
 3. domain: a text value outside its allowed values (compared trimmed and
    case-insensitively, stored lower-case)
 4. range: a number below min_value or above max_value
 5. order: an end before its start (contract ``ordered`` pairs)
-6. fx (orders only): a currency other than the reporting currency with no
+6. future: an event after the export was made (``Cutoff``): every timestamp
+   and date column except the plans in ``PLANNED_COLUMNS``
+7. fx (orders only): a currency other than the reporting currency with no
    raw.fx_rates row for it on or before the order's local date
-7. duplicate key: among rows that pass 1-6, the last row of the file with a
+8. duplicate key: among rows that pass 1-7, the last row of the file with a
    primary key wins; earlier ones are quarantined as duplicates. Rows that
    break a rule never compete for a key, so a broken last row does not evict
    a good earlier one.
 
-Rules 2-5 look at values that are present and castable only, so a row gets
+Rules 2-6 look at values that are present and castable only, so a row gets
 one reason per actual fault (a bad timestamp is not also 'out of order').
-Reason texts name the column and quote the offending value.
+Reason texts name the column and quote the offending value. Each error also
+carries its ``rule`` and ``value``, so a load can count its rows by cause
+(limits.py) without parsing the reason text.
 
 Orphans (a key that points at no row of another table) are not checked here:
 they are kept and reported by dbt relationship tests downstream.
@@ -30,30 +35,50 @@ they are kept and reported by dbt relationship tests downstream.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 
-from orchestration.contract import Column
+from orchestration.contract import TABLES
 from orchestration.load.read import FileColumns
 from orchestration.load.sql import ident, literal, number
+from orchestration.load.values import ValueFormat
 
 # Whitespace trimmed from every text value (incl. no-break space and a stray BOM).
 _TRIM = literal(" \t\r\n\u00a0\ufeff")
 
-# Strict shapes checked before TRY_CAST, which alone is lenient
-# (it would round '3.5' into an int and read 'nan' or '1_000' as numbers).
-_INT_RE = literal(r"[+-]?[0-9]+(\.0*)?")
-_DECIMAL_RE = literal(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
-_DATE_RE = literal(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ]00:00(:00(\.0*)?)?)?")
+VALUE_CHARS = 80  # longest quoted value in a reason
 
-_TYPE_NAMES = {
-    "timestamp": "timestamp (ISO 8601)",
-    "date": "date (YYYY-MM-DD)",
-    "decimal": "number",
-    "int": "whole number",
-    "bool": "boolean (true/false/1/0)",
+# Date and timestamp columns that hold plans, not events: they may lie after the
+# export's date (a task due next week, a hire starting next month, next year's
+# sales target, a region's go-live still to come). Every other date and
+# timestamp column records something that happened, and a value after the
+# export was made is quarantined as future-dated (rule 6).
+PLANNED_COLUMNS: frozenset[tuple[str, str]] = frozenset({
+    ("activities", "due_at"),
+    ("employees", "hired_at"),
+    ("employees", "terminated_at"),
+    ("sales_targets", "month"),
+    ("crm_rollout", "go_live_date"),
+})
+EVENT_COLUMNS: dict[str, tuple[str, ...]] = {
+    t.name: tuple(c.name for c in t.columns
+                  if c.type in ("timestamp", "date") and (t.name, c.name) not in PLANNED_COLUMNS)
+    for t in TABLES
 }
 
-VALUE_CHARS = 80  # longest quoted value in a reason
+
+@dataclass(frozen=True)
+class Cutoff:
+    """When the export was made: events after it are future-dated.
+
+    ``instant`` is naive UTC (compared with timestamps, stored as naive UTC);
+    ``local_date`` is its date in the ``timezone`` setting (compared with
+    date columns); ``source`` says where it came from, for the reason text.
+    """
+
+    instant: dt.datetime
+    local_date: dt.date
+    source: str  # 'exported_at in export.yml' | 'the load time'
 
 
 @dataclass(frozen=True)
@@ -62,6 +87,8 @@ class Stage:
 
     name: str
     cols: FileColumns
+    values: ValueFormat = field(default_factory=ValueFormat)
+    cutoff: Cutoff | None = None
 
     def typed(self, column: str) -> str:
         """The typed (validated, cast, defaulted) value of a contract column."""
@@ -76,34 +103,14 @@ class Stage:
         return f"v{position}"
 
 
-def _typed_expr(col: Column, v: str) -> str:
-    """SQL for the typed value of ``col`` from its clean text ``v`` (NULL if it does not cast)."""
-    if col.type == "text":
-        return f"lower({v})" if col.domain else v
-    if col.type == "timestamp":
-        # The session TimeZone is the `timezone` setting: a naive value is read in
-        # it, one with Z/offset keeps its instant; stored as naive UTC.
-        return f"timezone('UTC', TRY_CAST({v} AS TIMESTAMPTZ))"
-    if col.type == "date":
-        return f"CASE WHEN regexp_full_match({v}, {_DATE_RE}) THEN TRY_CAST({v} AS DATE) END"
-    if col.type == "decimal":
-        return (f"CASE WHEN regexp_full_match({v}, {_DECIMAL_RE}) AND isfinite(TRY_CAST({v} AS DOUBLE)) "
-                f"THEN TRY_CAST({v} AS DOUBLE) END")
-    if col.type == "int":
-        return f"CASE WHEN regexp_full_match({v}, {_INT_RE}) THEN TRY_CAST(split_part({v}, '.', 1) AS BIGINT) END"
-    if col.type == "bool":
-        return (f"CASE lower({v}) WHEN 'true' THEN true WHEN '1' THEN true "
-                f"WHEN 'false' THEN false WHEN '0' THEN false END")
-    raise ValueError(f"unknown contract type {col.type!r}")
-
-
 def _quoted(v: str) -> str:
     """SQL for ``'value'`` in a reason, shortened to VALUE_CHARS."""
     return f"'''' || left({v}, {VALUE_CHARS}) || ''''"
 
 
-def _error(condition: str, column: str, reason_sql: str) -> str:
-    return f"CASE WHEN {condition} THEN {{'column_name': {literal(column)}, 'reason': {reason_sql}}} END"
+def _error(condition: str, column: str, reason_sql: str, rule: str, value_sql: str) -> str:
+    return (f"CASE WHEN {condition} THEN {{'column_name': {literal(column)}, 'reason': {reason_sql}, "
+            f"'rule': {literal(rule)}, 'value': left(CAST({value_sql} AS VARCHAR), {VALUE_CHARS})}} END")
 
 
 def _checks(stage: Stage, reporting_currency: str) -> list[str]:
@@ -118,14 +125,14 @@ def _checks(stage: Stage, reporting_currency: str) -> list[str]:
     for c in table.columns:
         if not c.nullable or c.name in key:
             checks.append(_error(f"{clean[c.name]} IS NULL", c.name,
-                                 literal(f"{c.name} is empty but required")))
+                                 literal(f"{c.name} is empty but required"), "missing", "NULL"))
     # 2. type
     for c in table.columns:
         if c.type != "text":
             checks.append(_error(
                 f"{clean[c.name]} IS NOT NULL AND {typed[c.name]} IS NULL", c.name,
                 f"{literal(c.name + ' ')} || {_quoted(clean[c.name])} || "
-                f"{literal(' is not a valid ' + _TYPE_NAMES[c.type])}"))
+                f"{literal(' is not a valid ' + stage.values.type_name(c))}", "type", clean[c.name]))
     # 3. domain
     for c in table.columns:
         if c.domain:
@@ -133,26 +140,40 @@ def _checks(stage: Stage, reporting_currency: str) -> list[str]:
             checks.append(_error(
                 f"{typed[c.name]} NOT IN ({allowed})", c.name,
                 f"{literal(c.name + ' ')} || {_quoted(clean[c.name])} || "
-                f"{literal(' is not one of: ' + ', '.join(c.domain))}"))
+                f"{literal(' is not one of: ' + ', '.join(c.domain))}", "domain", clean[c.name]))
     # 4. range
     for c in table.columns:
         if c.min_value is not None:
             checks.append(_error(
                 f"{typed[c.name]} < {number(c.min_value)}", c.name,
                 f"{literal(c.name + ' ')} || {clean[c.name]} || "
-                f"{literal(' is below the minimum ' + number(c.min_value))}"))
+                f"{literal(' is below the minimum ' + number(c.min_value))}", "range", clean[c.name]))
         if c.max_value is not None:
             checks.append(_error(
                 f"{typed[c.name]} > {number(c.max_value)}", c.name,
                 f"{literal(c.name + ' ')} || {clean[c.name]} || "
-                f"{literal(' is above the maximum ' + number(c.max_value))}"))
+                f"{literal(' is above the maximum ' + number(c.max_value))}", "range", clean[c.name]))
     # 5. order
     for start, end in table.ordered:
         checks.append(_error(
             f"{typed[end]} < {typed[start]}", end,
             f"{literal(end + ' ')} || CAST({typed[end]} AS VARCHAR) || "
-            f"{literal(' is before ' + start + ' ')} || CAST({typed[start]} AS VARCHAR)"))
-    # 6. fx
+            f"{literal(' is before ' + start + ' ')} || CAST({typed[start]} AS VARCHAR)", "order", clean[end]))
+    # 6. future
+    if stage.cutoff is not None:
+        cutoff = stage.cutoff
+        for name in EVENT_COLUMNS[table.name]:
+            if table.column(name).type == "timestamp":
+                limit, shown = f"TIMESTAMP {literal(cutoff.instant.isoformat(sep=' '))}", cutoff.instant.isoformat(
+                    sep=" ", timespec="seconds") + " UTC"
+            else:
+                limit, shown = f"DATE {literal(cutoff.local_date.isoformat())}", cutoff.local_date.isoformat()
+            checks.append(_error(
+                f"{typed[name]} > {limit}", name,
+                f"{literal(name + ' ')} || {_quoted(clean[name])} || "
+                f"{literal(f' is future-dated: after the export was made ({shown}, {cutoff.source})')}",
+                "future", clean[name]))
+    # 7. fx
     if table.name == "orders":
         currency = f"upper({clean['currency']})"
         # the order's local date: TIMESTAMPTZ -> DATE uses the session TimeZone
@@ -163,7 +184,7 @@ def _checks(stage: Stage, reporting_currency: str) -> list[str]:
             "currency",
             f"'currency ' || {currency} || ': no fx_rates row for ' || {currency} || "
             f"' on or before ' || CAST({order_date} AS VARCHAR) || ' (order ' || "
-            f"coalesce({clean['order_id']}, '?') || ')'"))
+            f"coalesce({clean['order_id']}, '?') || ')'", "fx", currency))
     return checks
 
 
@@ -181,10 +202,11 @@ def stage_sql(stage: Stage, text_table: str, *, reporting_currency: str, fx_tabl
     width = len(cols.names)
     clean = ", ".join(f"nullif(trim({stage.text(i)}, {_TRIM}), '') AS {stage.clean(i)}" for i in range(width))
     typed = ", ".join(
-        f"{_typed_expr(c, stage.clean(cols.contract[c.name]))} AS {stage.typed(c.name)}" for c in table.columns
+        f"{stage.values.typed_sql(c, stage.clean(cols.contract[c.name]))} AS {stage.typed(c.name)}"
+        for c in table.columns
     )
     fx_join = ""
-    if table.name == "orders":  # rule 6 needs the first rate date per currency
+    if table.name == "orders":  # rule 7 needs the first rate date per currency
         fx_join = (
             f"LEFT JOIN (SELECT upper(trim(currency)) AS _fx_currency, min(rate_date) AS _fx_first_date "
             f"FROM {fx_table} GROUP BY 1) AS fx "

@@ -12,11 +12,17 @@ system: a rename across file systems is a copy, not atomic). It is hidden
 
 On Windows a file that a reader has open cannot be replaced; publishing there
 fails with PermissionError while a BI tool holds the serving file open.
+
+A publish that is killed (kill -9, a power cut) cannot remove its temporary
+file. The next publish to the same target removes every such leftover whose
+process is gone (the process id is part of the name); a temporary file of a
+publish that is still running is left alone.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,6 +49,30 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def remove_leftovers(target: Path) -> list[Path]:
+    """Remove the temporary files (and their WALs) of killed publishes to ``target``; return them."""
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.(\d+)\.[0-9a-f]+\.tmp(\.wal)?")
+    removed = []
+    if not target.parent.is_dir():
+        return removed
+    for path in target.parent.iterdir():
+        match = pattern.fullmatch(path.name)
+        if match and int(match.group(1)) != os.getpid() and not _alive(int(match.group(1))):
+            _remove(path)
+            removed.append(path)
+    return removed
+
+
 @contextmanager
 def replaced_atomically(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success rename it over ``target``.
@@ -52,6 +82,7 @@ def replaced_atomically(target: Path) -> Iterator[Path]:
     target is left as it was.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(target)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
     try:
         yield temporary
