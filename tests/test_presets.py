@@ -425,7 +425,7 @@ def test_hubspot_average_order_value_matches_the_hand_computed_answer(hubspot_wa
     assert revenue == [(dt.date(2024, 2, 1), pytest.approx(1500.0)), (dt.date(2025, 1, 1), pytest.approx(3000.0)),
                        (dt.date(2025, 2, 1), pytest.approx(2000.0))]
     before_after = query(hubspot_warehouse, """
-        SELECT baseline_value, post_value, absolute_change, baseline_records, post_records
+        SELECT baseline_value, post_value, raw_change, baseline_records, post_records
         FROM marts.mart_kpi_before_after WHERE metric_id = 'average_order_value' AND scope_type = 'company'""")
     assert before_after == [(pytest.approx(750.0), pytest.approx(1250.0), pytest.approx(500.0), 2, 4)]
 
