@@ -114,14 +114,18 @@ class SearchPaginator(JSONResponseCursorPaginator):
     next pass asks for the rest. The run's ``CAPPED`` set says a pass is due.
     """
 
-    def __init__(self, resource: str, run_key: str, cap: int, page_size: int) -> None:
+    def __init__(self, resource: str, run_key: str, cap: int) -> None:
         super().__init__(cursor_path="paging.next.after", cursor_body_path="after")
-        self.resource, self.run_key, self.cap, self.page_size, self.seen = resource, run_key, cap, page_size, 0
+        self.resource, self.run_key, self.cap, self.seen = resource, run_key, cap, 0
 
     def update_state(self, response, data=None) -> None:  # type: ignore[no-untyped-def]
         super().update_state(response, data)
         self.seen += len(data or [])
-        if self.has_next_page and self.seen + self.page_size > self.cap:
+        if not self.has_next_page:
+            return
+        # ``after`` is the offset of the next result; HubSpot refuses an offset at the cap
+        after = str(self._next_reference)
+        if (int(after) if after.isdigit() else self.seen) >= self.cap:
             self._has_next_page = False
             CAPPED.setdefault(self.run_key, set()).add(self.resource)
 
@@ -132,11 +136,9 @@ def _text_columns(names: Iterable[str]) -> dict[str, dict[str, str]]:
 
 def _object_columns(obj: HubObject) -> dict[str, dict[str, str]]:
     """Every column the snapshot reads exists, typed text, even when no record has a value yet."""
-    columns = _text_columns(["id", "created_at", "updated_at", "archived_at",
-                             *(f"properties__{p}" for p in obj.properties),
-                             *(f"{to}_ids" for to in obj.associations)])
-    columns["archived"] = {"data_type": "bool"}
-    return columns
+    # (id, createdAt, updatedAt, archived are on every record; declaring them under their
+    # normalised names would only make dlt warn that updatedAt and updated_at collide)
+    return _text_columns([*(f"properties__{p}" for p in obj.properties), *(f"{to}_ids" for to in obj.associations)])
 
 
 def _search_resource(obj: HubObject, run_key: str, cap: int) -> dict:
@@ -160,7 +162,7 @@ def _search_resource(obj: HubObject, run_key: str, cap: int) -> dict:
                 "limit": SEARCH_PAGE_SIZE,
             },
             "data_selector": "results",
-            "paginator": SearchPaginator(name, run_key, cap, SEARCH_PAGE_SIZE),
+            "paginator": SearchPaginator(name, run_key, cap),
             "incremental": {
                 "cursor_path": "updatedAt",
                 "initial_value": INITIAL_CURSOR,
@@ -193,14 +195,11 @@ def _archived_resource(obj: HubObject) -> dict:
 
 
 def _owner_resources() -> list[dict]:
-    columns = _text_columns(["id", "email", "first_name", "last_name", "user_id", "created_at", "updated_at"])
-    columns["archived"] = {"data_type": "bool"}
     return [{
         "name": "owners" if not archived else "owners_archived",
         "table_name": "owners",
         "primary_key": "id",
         "write_disposition": "merge",
-        "columns": columns,
         "endpoint": {
             "path": "crm/v3/owners",
             "params": {"archived": "true" if archived else "false", "limit": LIST_PAGE_SIZE},
