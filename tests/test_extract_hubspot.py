@@ -298,3 +298,63 @@ def test_the_token_reaches_no_error_log_file_or_dataset(api, tmp_path, caplog):
         for schema, table in tables:
             dump = con.execute(f'SELECT CAST(COLUMNS(*) AS VARCHAR) FROM "{schema}"."{table}"').fetchall()
             assert TOKEN not in repr(dump), table
+
+
+def test_cli_extracts_into_the_landing_folder_and_loads(api, tmp_path, monkeypatch, capsys):
+    from orchestration.cli import main
+
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", TOKEN)
+    monkeypatch.setenv("HUBSPOT_API_BASE", api.base_url)
+    monkeypatch.setenv("CRM_IMPACT_LANDING", str(tmp_path / "landing"))
+    monkeypatch.setenv("CRM_IMPACT_EXTRACT_STATE", str(tmp_path / "state"))
+    monkeypatch.setenv("CRM_IMPACT_DB", str(tmp_path / "crm.duckdb"))
+    assert main(["extract", "hubspot", "--load", "--accept-quarantine"]) == 0
+    printed = capsys.readouterr()
+    assert TOKEN not in printed.out + printed.err
+    _assert_snapshot(tmp_path / "landing" / "hubspot-api", FIXTURE / "expected" / "run1")
+    with duckdb.connect(str(tmp_path / "crm.duckdb"), read_only=True) as con:
+        orders = con.execute("SELECT order_id, status FROM raw.orders ORDER BY order_id").fetchall()
+        quarantined = con.execute("SELECT table_name, count(*) FROM raw.quarantine GROUP BY ALL ORDER BY 1").fetchall()
+    # 3005, a won deal without an amount, is quarantined (its order and its line), the rest loads
+    assert orders == [("3001", "completed"), ("3002", "completed"), ("3003", "cancelled"), ("3004", "pending"),
+                      ("3006", "completed")]
+    assert quarantined == [("order_items", 1), ("orders", 1)]
+
+
+def test_cli_without_a_token_exits_2_with_one_line(monkeypatch, tmp_path, capsys):
+    from orchestration.cli import main
+
+    monkeypatch.delenv("HUBSPOT_ACCESS_TOKEN", raising=False)
+    assert main(["extract", "hubspot", "--out", str(tmp_path / "out"), "--state", str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().startswith("HUBSPOT_ACCESS_TOKEN is not set") and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_two_extractions_load_and_build_the_marts(api, tmp_path):
+    """Run 1 and run 2 through the loader and a full dbt build: average order value by hand.
+
+    Completed orders (README.md): 3001 in 2024-02 (2 x 300 + 400 = 1000); 3002
+    (500) and 3006 (250) in 2024-03; after run 2 also 3004 (800) in 2024-03.
+    3005 is quarantined (won without an amount). AOV 2024-02 = 1000,
+    2024-03 = (500 + 250 + 800) / 3 = 516.67.
+    """
+    from orchestration.dbt_runner import build
+    from orchestration.load import load_export
+    from orchestration.settings import AnalysisSettings
+
+    db = tmp_path / "crm.duckdb"
+    _run(api, tmp_path)
+    load_export(tmp_path / "out", db, timezone="UTC")
+    api.second_run()
+    _run(api, tmp_path)
+    load_export(tmp_path / "out", db, timezone="UTC")
+    build(AnalysisSettings(crm_go_live_date="2024-03-01", crm_ramp_up_days=0, crm_baseline_months=1), db_path=db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        aov = con.execute("""select strftime(month_start, '%Y-%m'), metric_value from marts.mart_kpi_monthly
+                             where metric_id = 'average_order_value' and scope_type = 'company'
+                             order by month_start""").fetchall()
+        status = con.execute("select status from raw.orders where order_id = '3004'").fetchone()
+    assert status == ("completed",)
+    assert dict(aov)["2024-02"] == pytest.approx(1000.0)
+    assert dict(aov)["2024-03"] == pytest.approx((500 + 250 + 800) / 3)

@@ -20,6 +20,10 @@ class ExtractError(Exception):
     """An extraction that did not complete; the previous snapshot (if any) is left as it was."""
 
 
+class MissingToken(ExtractError):
+    """The CRM's token is not configured: one sentence that says which variable to set."""
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How dlt's HTTP session retries 429 (rate limited) and 5xx answers and dropped connections.
@@ -57,7 +61,7 @@ def read_token(env_var: str, crm: str, how: str) -> str:
     """The API token from ``env_var``; a one-sentence ExtractError when it is not set."""
     token = (os.environ.get(env_var) or "").strip()
     if not token:
-        raise ExtractError(f"{env_var} is not set: {how} (see docs/extract.md) and export it before "
+        raise MissingToken(f"{env_var} is not set: {how} (see docs/extract.md) and export it before "
                            f"extracting from {crm}.")
     return token
 
