@@ -217,12 +217,15 @@ def test_full_then_incremental_run_with_rate_limit_server_error_and_an_archived_
     assert companies[0]["json"]["filterGroups"][0]["filters"][0]["value"] == "0"
     assert all(r["auth"] == f"Bearer {TOKEN}" for r in api.requests)
 
+    customers_mtime = (out / "customers.csv").stat().st_mtime_ns
     # run 2: deal 3004 won with an amount, deal 3003 archived
     api.second_run()
     started = time.monotonic()
     second = _run(api, tmp_path)
     _assert_snapshot(out, FIXTURE / "expected" / "run2")
     assert second.snapshot.deleted["deals"] == 2  # 3007 and now 3003
+    # an unchanged table file is the previous one (the landing sensor's fingerprint stays the same)
+    assert (out / "customers.csv").stat().st_mtime_ns == customers_mtime
 
     # only what changed since the cursor (the newest updatedAt of run 1, less the one-minute lag) is asked for
     deal_searches = _searches(api, "deals", started)
