@@ -59,7 +59,8 @@ def _add_mapping_arguments(parser: argparse.ArgumentParser) -> None:
     from orchestration.load.mapping import preset_names
 
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--preset", choices=preset_names(),
+    # the *_api presets map what `crm-impact extract` landed, not export files
+    group.add_argument("--preset", choices=[name for name in preset_names() if not name.endswith("_api")],
                        help="read the CRM's own export through a shipped mapping preset (docs/presets.md)")
     group.add_argument("--mapping", metavar="FILE.yml",
                        help="read the export through your own mapping file (docs/presets.md)")
