@@ -44,6 +44,7 @@ from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginat
 from dlt.sources.rest_api import rest_api_resources
 
 from orchestration.extract.common import RetryPolicy, epoch_ms, http_session
+from orchestration.extract.views import Flat, not_deleted
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 SEARCH_PAGE_SIZE = 200  # the search endpoints' largest page
@@ -289,7 +290,6 @@ def hubspot_source(token: str, base_url: str = DEFAULT_BASE_URL, *, policy: Retr
 # --------------------------------------------------------------------------- the snapshot's views
 # (views.py: flat relations per preset source; the rules are in presets/hubspot_api.yml)
 
-from orchestration.extract.views import Flat, not_deleted  # noqa: E402
 
 
 def _flat(obj: HubObject) -> Flat:
@@ -379,5 +379,5 @@ COMBINED: tuple[tuple[str, str], ...] = (
     """),
 )
 
-# landed table -> the SQL condition of a record the API reports archived (counted in the report)
-DELETED: dict[str, str] = {o.name: "coalesce(archived, false)" for o in OBJECTS}
+# landed table -> (flag column, SQL condition on it) of a record the API reports deleted (counted in the report)
+DELETED: dict[str, tuple[tuple[str, str], ...]] = {o.name: (("archived", "archived"),) for o in OBJECTS}

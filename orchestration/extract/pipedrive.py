@@ -32,6 +32,7 @@ from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginat
 from dlt.sources.rest_api import rest_api_source
 
 from orchestration.extract.common import RetryPolicy, http_session
+from orchestration.extract.views import Flat, not_deleted
 
 DEFAULT_BASE_URL = "https://api.pipedrive.com"
 PAGE_SIZE = 500  # v2's largest page
@@ -119,7 +120,6 @@ def pipedrive_source(token: str, base_url: str = DEFAULT_BASE_URL, *, policy: Re
 # --------------------------------------------------------------------------- the snapshot's views
 # (views.py: flat relations per preset source; the rules are in presets/pipedrive_api.yml)
 
-from orchestration.extract.views import Flat, not_deleted  # noqa: E402
 
 FLATS: tuple[Flat, ...] = (
     *(Flat(f"api_{name}", name, (("id", "id"), ("is_deleted", "is_deleted"), *((c, c) for c in columns)),
@@ -150,5 +150,7 @@ COMBINED: tuple[tuple[str, str], ...] = (
     """),
 )
 
-DELETED: dict[str, str] = {"deals": "coalesce(is_deleted, false) OR status = 'deleted'",
-                           **{name: "coalesce(is_deleted, false)" for name in ENTITIES if name != "deals"}}
+# landed table -> (flag column, SQL condition on it) of a record the API reports deleted (counted in the report)
+DELETED: dict[str, tuple[tuple[str, str], ...]] = {
+    name: (("is_deleted", "is_deleted"), *((("status", "status = 'deleted'"),) if name == "deals" else ()))
+    for name in ENTITIES}

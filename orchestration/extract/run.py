@@ -43,7 +43,7 @@ class CrmSource:
     build: Callable[..., object]
     flats: tuple[Flat, ...]
     combined: tuple[tuple[str, str], ...]
-    deleted: dict[str, str]
+    deleted: dict[str, tuple[tuple[str, str], ...]]
 
     @property
     def preset(self) -> str:

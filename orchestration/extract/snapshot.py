@@ -53,24 +53,16 @@ class Snapshot:
         return "\n".join(lines)
 
 
-def _count_deleted(con: duckdb.DuckDBPyConnection, schema: str, deleted: dict[str, str]) -> dict[str, int]:
+def _count_deleted(con: duckdb.DuckDBPyConnection, schema: str,
+                   deleted: dict[str, tuple[tuple[str, str], ...]]) -> dict[str, int]:
+    """landed table -> records the API reports deleted (conditions on flag columns the table never got are skipped)."""
     landed = landed_columns(con, schema)
     out: dict[str, int] = {}
-    for table, condition in deleted.items():
-        if table not in landed:
-            continue
-        # a condition on a flag column the table never got counts nothing
-        usable = " OR ".join(part for part in condition.split(" OR ")
-                             if any(c in landed[table] for c in ("archived", "is_deleted", "status")
-                                    if c in part))
-        if not usable:
-            out[table] = 0
-            continue
-        try:
-            out[table] = con.execute(f"SELECT count(*) FROM {ident(schema)}.{ident(table)} "
-                                     f"WHERE {usable}").fetchone()[0]
-        except duckdb.BinderException:
-            out[table] = 0
+    for table, conditions in deleted.items():
+        usable = [f"coalesce({condition}, false)" for column, condition in conditions
+                  if column in landed.get(table, set())]
+        out[table] = con.execute(f"SELECT count(*) FROM {ident(schema)}.{ident(table)} WHERE {' OR '.join(usable)}"
+                                 ).fetchone()[0] if usable else 0
     return out
 
 
@@ -80,7 +72,7 @@ def write_snapshot(
     mapping: Mapping,
     flats: Sequence[Flat],
     combined: Sequence[tuple[str, str]],
-    deleted: dict[str, str],
+    deleted: dict[str, tuple[tuple[str, str], ...]],
     out_dir: Path,
     *,
     exported_at: dt.datetime | None = None,
