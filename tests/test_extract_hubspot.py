@@ -166,7 +166,8 @@ class FakeHubSpot:
 
 
 @pytest.fixture
-def api(httpserver):
+def api(httpserver, monkeypatch):
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")  # a developer's proxy must not see the local server
     fake = FakeHubSpot(json.loads((FIXTURE / "crm.json").read_text(encoding="utf-8")))
     httpserver.expect_request(re.compile(".*")).respond_with_handler(fake.handle)
     fake.base_url = httpserver.url_for("/").rstrip("/")

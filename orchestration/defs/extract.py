@@ -16,6 +16,7 @@ like the project's other schedules.
 
 
 import os
+import uuid
 from collections.abc import Sequence
 
 import dagster as dg
@@ -25,6 +26,7 @@ from dagster_dlt.translator import DltResourceTranslatorData
 from orchestration import paths
 from orchestration.extract import ExtractError
 from orchestration.extract.common import describe_failure
+from orchestration.extract.hubspot import CAPPED
 from orchestration.extract.run import CrmSource, pipeline_for, source_named
 from orchestration.extract.run import snapshot as write_snapshot
 
@@ -82,12 +84,18 @@ def _build(crm: CrmSource) -> tuple[list, list, list]:
             token = crm.token()
         except ExtractError as error:
             raise dg.Failure(description=str(error)) from None
+        run_key = uuid.uuid4().hex
         try:
-            yield from dlt.run(context=context, dlt_source=crm.build(token, crm.base_url()), dlt_pipeline=pipeline,
-                               dagster_dlt_translator=translator)
+            yield from dlt.run(context=context, dlt_source=crm.build(token, crm.base_url(), run_key=run_key),
+                               dlt_pipeline=pipeline, dagster_dlt_translator=translator)
         except Exception as error:  # noqa: BLE001 - one line, without the token
             raise dg.Failure(description=f"extraction from {crm.label} failed, the previous snapshot is kept: "
                                          f"{describe_failure(error, (token,))}") from None
+        finally:
+            capped = CAPPED.pop(run_key, set())
+        if capped:
+            context.log.warning(f"HubSpot's search stopped at its 10,000-result cap for {', '.join(sorted(capped))}; "
+                                "the next run continues from the cursor (crm-impact extract runs passes until done)")
 
     object_keys = list(crm_api_objects.keys)
 
