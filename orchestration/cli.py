@@ -61,7 +61,8 @@ def _add_mapping_arguments(parser: argparse.ArgumentParser) -> None:
     from orchestration.load.mapping import preset_names
 
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--preset", choices=preset_names(),
+    # the *_api presets map what `crm-impact extract` landed, not export files
+    group.add_argument("--preset", choices=[name for name in preset_names() if not name.endswith("_api")],
                        help="read the CRM's own export through a shipped mapping preset (docs/presets.md)")
     group.add_argument("--mapping", metavar="FILE.yml",
                        help="read the export through your own mapping file (docs/presets.md)")
@@ -229,6 +230,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_extract(args: argparse.Namespace) -> int:
+    from orchestration.extract import ExtractError, extract
+    from orchestration.extract.common import MissingToken
+
+    out = Path(args.out) if args.out else paths.landing_path() / f"{args.crm}-api"
+    try:
+        extraction = extract(args.crm, out, state_dir=Path(args.state) if args.state else None)
+    except MissingToken as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    except ExtractError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    print(extraction.summary())
+    return _load(out, args) if args.load else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crm-impact",
@@ -285,6 +303,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--examples", type=int, default=3, metavar="N", help="rows shown per quarantine reason (default 3)")
     _add_mapping_arguments(p)
     p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("extract", help="pull a CRM's objects through its API into an export folder (incremental)",
+                       description="Extract HubSpot or Pipedrive through the public REST API with dlt: only what "
+                       "changed since the last run, archived and deleted records left out, rate limits and server "
+                       "errors retried. The token comes from HUBSPOT_ACCESS_TOKEN or PIPEDRIVE_API_TOKEN. The result "
+                       "is a complete export folder in the raw contract, swapped in only when every object was "
+                       "extracted; `crm-impact load` (or --load) validates it. See docs/extract.md.")
+    p.add_argument("crm", choices=("hubspot", "pipedrive"), help="the CRM to extract from")
+    p.add_argument("--out", help="export folder to write (default: CRM_IMPACT_LANDING/<crm>-api, where the "
+                   "Dagster sensor picks it up)")
+    p.add_argument("--state", help="folder of the cursors and the extracted dataset (default CRM_IMPACT_EXTRACT_STATE "
+                   "or warehouse/extract)")
+    p.add_argument("--load", action="store_true", help="then load the folder into the warehouse (CRM_IMPACT_DB)")
+    _add_quarantine_arguments(p)  # for --load
+    p.set_defaults(func=cmd_extract, crm_timezone="UTC", reporting_currency=None, spark=False)
 
     p = sub.add_parser("build", help="build and test every dbt model (staging, facts, KPI marts)",
                        description="Build and test every dbt model - reference seeds, staging, facts, KPI marts "

@@ -84,7 +84,8 @@ def expected_rows(path: Path) -> list[tuple]:
 
 
 def test_every_shipped_preset_has_a_fixture():
-    assert preset_names() == PRESETS
+    # the *_api presets map what `crm-impact extract` landed (tests/test_extract_*.py), not export files
+    assert tuple(n for n in preset_names() if not n.endswith("_api")) == PRESETS
     for name in PRESETS:
         assert (FIXTURES / name / "README.md").is_file()
         assert (FIXTURES / name / "expected").is_dir()
