@@ -56,6 +56,16 @@ INT_RE = r"[+-]?[0-9]+(\.0*)?"
 DATE_RE = r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ]00:00(:00(\.0*)?)?)?"
 _ONLY_COMMA = r"[+-]?([0-9]+|[0-9]{1,3}([ .\x{00a0}\x{202f}][0-9]{3})+),[0-9]+"
 _ONLY_DOT = r"[+-]?([0-9]+|[0-9]{1,3}([ ,\x{00a0}\x{202f}][0-9]{3})+)\.[0-9]+([eE][+-]?[0-9]+)?"
+_PAD = r"[\s\x{00a0}\x{feff}]*"  # what the clean step trims, allowed around a value
+
+
+def _padded(pattern: str) -> str:
+    """``pattern`` with the whitespace the clean step trims allowed around it (its groups keep their numbers)."""
+    return f"{_PAD}(?:{pattern}){_PAD}"
+
+
+_COMMA_GROUPS = r"[+-]?[0-9]{1,3}(,[0-9]{3})+"  # 1,234: a thousand or a fraction, no evidence either way
+_DOT_GROUPS = r"[+-]?[0-9]{1,3}(\.[0-9]{3})+"
 _SLASH = r"([0-9]{1,2})/([0-9]{1,2})/[0-9]{4}([ T].*)?"
 
 DATE_FORMAT_NAMES = {"%d.%m.%Y": "DD.MM.YYYY", "%d/%m/%Y": "DD/MM/YYYY", "%m/%d/%Y": "MM/DD/YYYY",
@@ -102,17 +112,22 @@ class ValueFormat:
             t = self.thousands_separator
             shapes.append(rf"[+-]?[0-9]{{1,3}}({e.get(t, t)}[0-9]{{3}})+({e[d]}[0-9]*)?")
             grouping += t
-        shape = "|".join(f"({s})" for s in shapes)
         plain = v
         if grouping:
             plain = f"regexp_replace({v}, {literal('[' + grouping + ']')}, '', 'g')"
         if d != ".":
             plain = f"replace({plain}, ',', '.')"
-        if len(shapes) == 1 and d == ".":  # exactly the contract's plain format
-            return (f"CASE WHEN regexp_full_match({v}, {literal(DECIMAL_RE)}) AND isfinite(TRY_CAST({v} AS DOUBLE)) "
-                    f"THEN TRY_CAST({v} AS DOUBLE) END")
-        return (f"CASE WHEN regexp_full_match({v}, {literal(shape)}) AND isfinite(TRY_CAST({plain} AS DOUBLE)) "
-                f"THEN TRY_CAST({plain} AS DOUBLE) END")
+        first = shapes[0]
+        # the plain shape first (most values; exactly the contract's check when the mark is '.'), the
+        # grouped shapes only for the rest: CASE evaluates each branch on the rows still undecided
+        plain_value = f"TRY_CAST({v} AS DOUBLE)" if d == "." else f"TRY_CAST(replace({v}, ',', '.') AS DOUBLE)"
+        sql = (f"CASE WHEN regexp_full_match({v}, {literal(first)}) "
+               f"THEN CASE WHEN isfinite({plain_value}) THEN {plain_value} END")
+        if len(shapes) > 1:
+            grouped = "|".join(f"({s})" for s in shapes[1:])
+            sql += (f" WHEN regexp_full_match({v}, {literal(grouped)}) AND isfinite(TRY_CAST({plain} AS DOUBLE)) "
+                    f"THEN TRY_CAST({plain} AS DOUBLE)")
+        return sql + " END"
 
     def _date_formats(self) -> list[str]:
         formats = [DOTTED_DAY_FIRST]
@@ -179,30 +194,38 @@ def detect_value_format(con: duckdb.DuckDBPyConnection, text_table: str, columns
     if date_format:
         how["date_format"] = "declared"
 
-    decimals = [f"nullif(trim(c{i}, {_TRIM}), '')" for c, i in columns if c.type == "decimal"]
-    dates = [f"nullif(trim(c{i}, {_TRIM}), '')" for c, i in columns if c.type in ("date", "timestamp")]
-    checks: list[str] = []
-    if not decimal and decimals:
-        values = f"unnest([{', '.join(decimals)}])"
-        checks.append(f"(SELECT {{'comma': count(*) FILTER (regexp_full_match(v, {literal(_ONLY_COMMA)}) "
-                      f"AND NOT regexp_full_match(v, '[+-]?[0-9]{{1,3}}(,[0-9]{{3}})+')), "
-                      f"'dot': count(*) FILTER (regexp_full_match(v, {literal(_ONLY_DOT)}) "
-                      f"AND NOT regexp_full_match(v, '[+-]?[0-9]{{1,3}}(\\.[0-9]{{3}})+'))}} "
-                      f"FROM (SELECT {values} AS v FROM {ident(text_table)}) WHERE v IS NOT NULL)")
-    else:
-        checks.append("NULL")
-    if not date_format and dates:
-        values = f"unnest([{', '.join(dates)}])"
-        first = f"TRY_CAST(regexp_extract(v, {literal(_SLASH)}, 1) AS INT)"
-        second = f"TRY_CAST(regexp_extract(v, {literal(_SLASH)}, 2) AS INT)"
-        slash = f"regexp_full_match(v, {literal(_SLASH)})"
-        checks.append(f"(SELECT {{'values': count(*), 'slash': count(*) FILTER ({slash}), "
-                      f"'day_first': count(*) FILTER ({slash} AND {first} > 12), "
-                      f"'month_first': count(*) FILTER ({slash} AND {second} > 12)}} "
-                      f"FROM (SELECT {values} AS v FROM {ident(text_table)}) WHERE v IS NOT NULL)")
-    else:
-        checks.append("NULL")
-    numbers, slashes = con.execute(f"SELECT {', '.join(checks)}").fetchone()
+    # One scan of the text table, one aggregate per column and question, no unnesting and no trim()
+    # (the patterns allow the surrounding whitespace themselves): the regular expressions run only on
+    # values that have the character they are about.
+    aggregates: list[str] = []
+    if not decimal:
+        for c, i in columns:
+            if c.type == "decimal":
+                aggregates.append(
+                    f"count(*) FILTER (contains(c{i}, ',') AND regexp_full_match(c{i}, {literal(_padded(_ONLY_COMMA))}) "
+                    f"AND NOT regexp_full_match(c{i}, {literal(_padded(_COMMA_GROUPS))})) AS comma_{i}")
+                aggregates.append(
+                    f"count(*) FILTER (contains(c{i}, '.') AND regexp_full_match(c{i}, {literal(_padded(_ONLY_DOT))}) "
+                    f"AND NOT regexp_full_match(c{i}, {literal(_padded(_DOT_GROUPS))})) AS dot_{i}")
+    if not date_format:
+        for c, i in columns:
+            if c.type in ("date", "timestamp"):
+                pattern = literal(_padded(_SLASH))
+                slash = f"contains(c{i}, '/') AND regexp_full_match(c{i}, {pattern})"
+                part = lambda n: f"TRY_CAST(regexp_extract(c{i}, {pattern}, {n}) AS INT)"  # noqa: E731
+                aggregates.append(f"count(c{i}) AS values_{i}")
+                aggregates.append(f"count(*) FILTER ({slash}) AS slash_{i}")
+                aggregates.append(f"count(*) FILTER ({slash} AND {part(1)} > 12) AS day_first_{i}")
+                aggregates.append(f"count(*) FILTER ({slash} AND {part(2)} > 12) AS month_first_{i}")
+    totals: dict[str, int] = {}
+    if aggregates:
+        cursor = con.execute(f"SELECT {', '.join(aggregates)} FROM {ident(text_table)}")
+        row = cursor.fetchone()
+        for (name, *_), value in zip(cursor.description, row):
+            key = name.rsplit("_", 1)[0]
+            totals[key] = totals.get(key, 0) + int(value)
+    numbers = {"comma": totals.get("comma", 0), "dot": totals.get("dot", 0)}
+    slashes = {k: totals.get(k, 0) for k in ("values", "slash", "day_first", "month_first")}
 
     if not decimal:
         decimal = "."
