@@ -44,11 +44,13 @@ def _settings(args: argparse.Namespace) -> AnalysisSettings:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from orchestration.generate import generate_export
+    from orchestration.generate import NO_EFFECTS, generate_export
 
     truth = generate_export(
         Path(args.out), scale=args.scale, seed=args.seed, fmt=args.format,
         go_live=dt.date.fromisoformat(args.go_live), rollout=args.rollout, dirty=args.dirty,
+        effects=NO_EFFECTS if args.no_effects else None,
+        month_shock_ar=args.month_shock_ar, month_shock_sd=args.month_shock_sd,
     )
     rows = sum(truth.get("row_counts", {}).values())
     print(f"Wrote a CRM export to {args.out} ({rows:,} rows; ground truth in ground_truth.json)")
@@ -246,6 +248,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rollout", choices=("company", "staged"), default="company",
                    help="company-wide go-live, or staged by department (a control group)")
     p.add_argument("--dirty", type=float, default=0.0, help="share of rows given contract violations (default 0)")
+    p.add_argument("--no-effects", action="store_true",
+                   help="switch every CRM effect off (multipliers 1, deltas 0): a business the CRM did not change")
+    p.add_argument("--month-shock-ar", type=float, default=0.5,
+                   help="AR(1) coefficient of the month-to-month demand shocks (default 0.5)")
+    p.add_argument("--month-shock-sd", type=float, default=0.05,
+                   help="standard deviation of the monthly demand shocks, log scale; 0 switches them off "
+                   "(default 0.05)")
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("load", help="validate a CRM export folder and load it into the raw schema",

@@ -32,11 +32,12 @@ from orchestration.contract import TABLES
 
 from .build import simulate
 from .dirty import inject
-from .effects import CATALOG, DEFAULT_EFFECTS, DERIVED
-from .settings import REPORTING_CURRENCY, Settings
+from .effects import CATALOG, DEFAULT_EFFECTS, DERIVED, NO_EFFECTS
+from .settings import MONTH_SHOCK_AR, MONTH_SHOCK_SD, REPORTING_CURRENCY, Settings
 from .writer import write_table
 
-__all__ = ["generate_export", "DEFAULT_EFFECTS", "DERIVED", "CATALOG", "GROUND_TRUTH_FILE"]
+__all__ = ["generate_export", "DEFAULT_EFFECTS", "NO_EFFECTS", "DERIVED", "CATALOG", "GROUND_TRUTH_FILE",
+           "MONTH_SHOCK_AR", "MONTH_SHOCK_SD"]
 
 GROUND_TRUTH_FILE = "ground_truth.json"
 GENERATOR_VERSION = 1
@@ -49,19 +50,23 @@ def _as_date(value: date | str) -> date:
 def generate_export(out_dir, *, scale: float = 0.01, seed: int = 42, fmt: str = "csv",
                     go_live: date | str = date(2024, 9, 1), rollout: str = "company", dirty: float = 0.0,
                     ramp_up_days: int = 90, start: date | str = date(2023, 1, 1),
-                    end: date | str = date(2025, 12, 31), effects: dict | None = None) -> dict:
+                    end: date | str = date(2025, 12, 31), effects: dict | None = None,
+                    month_shock_ar: float = MONTH_SHOCK_AR, month_shock_sd: float = MONTH_SHOCK_SD) -> dict:
     """Write a synthetic CRM export to ``out_dir`` and return its ground truth.
 
     scale: 1 is about 1,000,000 order lines (0.01 is the demo, ~10,000 lines).
     fmt: "csv" or "parquet". rollout: "company" (one go-live) or "staged" (half the
     departments at go_live, the rest six months later). dirty: share of rows that get a
     contract violation (0 = clean). effects: overrides of the injected effects,
-    {metric_id: size} (see DEFAULT_EFFECTS). The ground truth is also written to
+    {metric_id: size} (see DEFAULT_EFFECTS); ``effects=NO_EFFECTS`` switches every effect off.
+    month_shock_ar, month_shock_sd: the AR(1) coefficient and standard deviation of the month-to-month
+    demand shocks (log scale; month_shock_sd=0 switches them off). The ground truth is also written to
     out_dir/ground_truth.json.
     """
     settings = Settings(scale=float(scale), seed=int(seed), fmt=fmt, go_live=_as_date(go_live), rollout=rollout,
                         dirty=float(dirty), ramp_up_days=int(ramp_up_days), start=_as_date(start),
-                        end=_as_date(end), effects=dict(effects or {}))
+                        end=_as_date(end), effects=dict(effects or {}), month_shock_ar=float(month_shock_ar),
+                        month_shock_sd=float(month_shock_sd))
     world = simulate(settings)
     tables = world.tables
     faults = None
@@ -89,6 +94,7 @@ def generate_export(out_dir, *, scale: float = 0.01, seed: int = 42, fmt: str = 
             "end": settings.end.isoformat(), "dirty": settings.dirty,
             "reporting_currency": REPORTING_CURRENCY, "crm_timezone": "UTC",
             "effects_overridden": sorted(settings.effects),
+            "month_shock_ar": settings.month_shock_ar, "month_shock_sd": settings.month_shock_sd,
         },
         "rollout": [{"scope_type": r["scope_type"], "scope_value": r["scope_value"],
                      "go_live_date": r["go_live_date"].isoformat()}

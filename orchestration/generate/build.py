@@ -22,7 +22,7 @@ from . import back_office, people, sales, service
 from .effects import RETENTION_WINDOW_MONTHS, TIMING, Effects
 from .ids import make_ids
 from .settings import STAGED_DELAY_MONTHS, Settings
-from .timeline import DAY, Timeline, add_months, day_number
+from .timeline import DAY, Timeline, add_months, day_number, month_shocks
 from .writer import make_table
 
 
@@ -53,7 +53,9 @@ def department_go_lives(settings: Settings) -> dict[str, date]:
 
 def simulate(settings: Settings) -> World:
     rng = settings.rng
-    timeline = Timeline(settings.start, settings.end)
+    grid = Timeline(settings.start, settings.end)
+    shocks = month_shocks(rng("month_shocks"), grid.n_months, settings.month_shock_ar, settings.month_shock_sd)
+    timeline = Timeline(settings.start, settings.end, shocks)
     dept_go = department_go_lives(settings)
     effects = Effects(settings.effects, settings.ramp_up_days,
                       np.array([day_number(dept_go[d]) for d in people.DEPARTMENTS]), day_number(settings.go_live))

@@ -82,6 +82,13 @@ DEFAULT_EFFECTS: dict[str, tuple[str, float]] = {
     "crm_adoption_rate": ("delta", 0.9),  # from 0 before go-live to ~0.9 after the ramp-up
 }
 
+# Every effect switched off: multipliers 1, deltas 0. ``generate_export(..., effects=NO_EFFECTS)`` (or
+# ``crm-impact generate --no-effects``) writes the export of a business whose CRM changed nothing; the
+# same seed with and without it differs only by the effects (common random numbers), and derived metrics
+# follow (their ground-truth direction is "none"). What the calibration tests run on.
+NO_EFFECTS: dict[str, float] = {metric: (1.0 if kind == "multiplier" else 0.0)
+                                for metric, (kind, _) in DEFAULT_EFFECTS.items()}
+
 # Whose go-live times the effect: the employee the record is attributed to, the company's
 # earliest go-live (customer-level effects), or the orders of the month (costs per order).
 TIMING: dict[str, str] = {m: "employee" for m in DEFAULT_EFFECTS}

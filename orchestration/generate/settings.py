@@ -17,6 +17,10 @@ FORMATS = ("csv", "parquet")
 ROLLOUTS = ("company", "staged")
 REPORTING_CURRENCY = "UAH"
 STAGED_DELAY_MONTHS = 6  # the second rollout wave goes live this many months after the first
+# Month-level demand shocks (docs/generator.md, "Month-to-month shocks"): the log of a month's demand
+# multiplier is AR(1) with this coefficient and this standard deviation (of the stationary process).
+MONTH_SHOCK_AR = 0.5
+MONTH_SHOCK_SD = 0.05
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,8 @@ class Settings:
     start: date = date(2023, 1, 1)
     end: date = date(2025, 12, 31)
     effects: dict = field(default_factory=dict)
+    month_shock_ar: float = MONTH_SHOCK_AR
+    month_shock_sd: float = MONTH_SHOCK_SD
 
     def __post_init__(self) -> None:
         if not (self.scale > 0):
@@ -47,6 +53,11 @@ class Settings:
             raise ValueError(f"ramp_up_days must be >= 0, got {self.ramp_up_days!r}")
         if not (self.start < self.go_live <= self.end):
             raise ValueError(f"go_live {self.go_live} must fall after start {self.start} and not after end {self.end}")
+        if not (-1.0 < self.month_shock_ar < 1.0):
+            raise ValueError(f"month_shock_ar is an AR(1) coefficient in (-1, 1), got {self.month_shock_ar!r}")
+        if not (0.0 <= self.month_shock_sd < 1.0):
+            raise ValueError(f"month_shock_sd is a standard deviation of log demand in [0, 1), "
+                             f"got {self.month_shock_sd!r}")
         if (self.end - self.start).days < 180:
             raise ValueError("the export must cover at least 180 days")
 

@@ -7,6 +7,9 @@ multiplicative patterns, with and without the CRM:
 * month of year (December peak around Black Friday and New Year, summer dip),
 * day of week (fewer orders and requests at weekends, no office work at weekends),
 * a growth trend of about 10% a year in volume (plus yearly price increases in ``sales``),
+* month-to-month demand shocks: the log of each month's demand multiplier is an AR(1) process (a good
+  month tends to be followed by another: a competitor's trouble, a large project, the economy), so the
+  monthly series are autocorrelated as real ones are, beyond their season and trend,
 
 so the post-go-live period looks better than the baseline even without any CRM effect, and a
 season-adjusted comparison differs from the naive one.
@@ -40,6 +43,8 @@ WEEKDAY_FACTORS = {
     "service": np.array([1.15, 1.06, 1.02, 1.00, 0.95, 0.52, 0.40]),
     "office": np.array([1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0]),  # staff work Monday to Friday
 }
+
+DEMAND_KINDS = ("orders", "service")  # the kinds of volume the month shocks move
 
 # Share of events per hour of day 0..23.
 HOUR_PROFILES = {
@@ -87,10 +92,23 @@ def add_months(d: date, months: int) -> date:
     return date(year, month, min(d.day, _calendar.monthrange(year, month)[1]))
 
 
+def month_shocks(rng: np.random.Generator, n_months: int, ar: float, sd: float) -> np.ndarray:
+    """Demand multipliers of n consecutive months: exp(x_m - sd^2/2) with x AR(1), coefficient ``ar`` and
+    stationary standard deviation ``sd`` (mean 1, so the trend stays the trend). sd = 0: all ones."""
+    if sd == 0:
+        return np.ones(n_months)
+    innovations = rng.standard_normal(n_months) * sd * np.sqrt(1.0 - ar * ar)
+    x = np.empty(n_months)
+    x[0] = rng.standard_normal() * sd
+    for m in range(1, n_months):  # one step per month, not per row
+        x[m] = ar * x[m - 1] + innovations[m]
+    return np.exp(x - sd * sd / 2.0)
+
+
 class Timeline:
     """The simulated calendar: warm-up years plus the export window [start, end]."""
 
-    def __init__(self, start: date, end: date) -> None:
+    def __init__(self, start: date, end: date, shocks: np.ndarray | None = None) -> None:
         self.start_day = day_number(start)
         self.end_day = day_number(end)
         self.first_day = day_number(date(start.year - WARMUP_YEARS, start.month, 1))
@@ -100,6 +118,11 @@ class Timeline:
         self.start_ts = self.start_day * DAY
         self.end_ts = self.end_day * DAY + DAY - 1  # last second of the export
         self._optime: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        month = month_index(self.days)
+        self.month_number = month - month[0]
+        self.n_months = int(self.month_number[-1]) + 1
+        # demand multiplier of every grid day (its month's shock); ones when shocks are off
+        self.shock = np.ones(len(self.days)) if shocks is None else np.asarray(shocks)[self.month_number]
 
     # ---- volumes ------------------------------------------------------------------------------
     def trend(self, days: np.ndarray | int) -> np.ndarray:
@@ -107,9 +130,11 @@ class Timeline:
         return np.exp(np.log1p(ANNUAL_GROWTH) * (np.asarray(days) - self.start_day) / 365.25)
 
     def day_weights(self, kind: str) -> np.ndarray:
-        """Season x weekday weight of every day of the grid (mean about 1)."""
+        """Season x weekday weight of every day of the grid (mean about 1); customer demand ("orders",
+        "service") also carries its month's shock."""
         wd = WEEKDAY_FACTORS[kind]
-        return MONTH_FACTORS[self.month_of_year] * (wd / wd.mean())[self.weekday]
+        weights = MONTH_FACTORS[self.month_of_year] * (wd / wd.mean())[self.weekday]
+        return weights * self.shock if kind in DEMAND_KINDS else weights
 
     def sample_days(self, rng: np.random.Generator, per_day: np.ndarray) -> np.ndarray:
         """Days of Poisson events with the given expected count per grid day."""
