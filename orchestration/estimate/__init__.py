@@ -41,6 +41,7 @@ from .counterfactual import counterfactual_columns, counterfactual_frame
 from .did import fit_did, rollout_scope_type
 from .its import fit_its
 from .multiple import adjust
+from .power import mde_columns
 from .placebo import PlaceboResult, run_placebos
 from .results import NoEstimate, StepEstimate
 from .series import iter_series
@@ -82,7 +83,8 @@ def _row(key: tuple[str, str, str], result: StepEstimate | NoEstimate, placebo: 
                post_months=result.post_months, effect=result.effect, effect_ci_low=low, effect_ci_high=high,
                counterfactual_mean=result.counterfactual_mean, relative_effect=result.relative_effect,
                relative_effect_ci_low=rel_low, relative_effect_ci_high=rel_high, p_value=result.p_value,
-               mde=result.mde, mde_relative=result.mde_relative, preset_verdict=None, preset_reason=None)
+               step_se=result.se, step_df=result.df, log_scale=result.log_scale,
+               preset_verdict=None, preset_reason=None)
     return row
 
 
@@ -93,13 +95,14 @@ def estimate(monthly: pd.DataFrame, definitions: pd.DataFrame, rollouts: pd.Data
     defs = definitions.set_index("metric_id")
     estimable = defs.index[~defs["period_aggregation"].isin(_NO_EFFECT_AGGREGATIONS)]
     monthly = monthly[monthly["metric_id"].isin(estimable)]
+    modelled = monthly
     if settings.scope_types is not None:
-        monthly = monthly[monthly["scope_type"].isin(("company", *settings.scope_types))]
+        modelled = monthly[monthly["scope_type"].isin(("company", *settings.scope_types))]
     rows: list[dict] = []
     tables: list[dict] = []
     company_post_mean: dict[str, float] = {}
     units = {str(k): str(v) for k, v in defs["unit"].items()}
-    for series in iter_series(monthly, units):
+    for series in iter_series(modelled, units):
         key = (series.metric_id, series.scope_type, series.scope_value)
         metric_id = series.metric_id
         if metric_id in DRIFTS_BY_CONSTRUCTION:
@@ -160,11 +163,13 @@ def _staged_company_rows(effects: pd.DataFrame, monthly: pd.DataFrame, defs: pd.
 
 
 def _finish(effects: pd.DataFrame, defs: pd.DataFrame, settings: EstimateSettings) -> pd.DataFrame:
-    for column in EFFECT_COLUMNS + ["preset_verdict", "preset_reason", "placebo_unreliable", "placebo_reason"]:
+    for column in EFFECT_COLUMNS + ["preset_verdict", "preset_reason", "placebo_unreliable", "placebo_reason",
+                                    "step_se", "step_df", "log_scale"]:
         if column not in effects.columns:
             effects[column] = np.nan
     effects = effects.astype({"preset_verdict": object, "preset_reason": object, "placebo_reason": object})
     effects = adjust(effects, defs["family"])
+    effects = mde_columns(effects, settings.alpha, settings.power)
     effects = decide(effects, defs["direction"], settings)
     effects = effects[EFFECT_COLUMNS].sort_values(["metric_id", "scope_type", "scope_value"], ignore_index=True)
     for column in ("pre_months", "post_months", "placebo_runs", "placebo_hits"):

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from .power import mde_step
 
 
 @dataclass(frozen=True)
@@ -73,19 +72,6 @@ class StepEstimate:
     def effect_ci(self) -> tuple[float, float]:
         low, high = self.step_ci
         return self._absolute(low), self._absolute(high)
-
-    @property
-    def mde_step(self) -> float:
-        """(t_{1-alpha/2} + t_{power}) * SE, on the model's scale (power.py)."""
-        return mde_step(self.se, self.df, self.alpha, self.power)
-
-    @property
-    def mde(self) -> float:
-        return abs(self._absolute(self.mde_step))
-
-    @property
-    def mde_relative(self) -> float:
-        return abs(self._relative(self.mde_step))
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,8 @@ def decide(effects: pd.DataFrame, directions: pd.Series, settings: EstimateSetti
     estimate_text = (_pct(out["relative_effect"]) + " (95% interval " + _pct(out["relative_effect_ci_low"])
                      + " to " + _pct(out["relative_effect_ci_high"]) + ")")
     p_text = adjusted.map(lambda v: f"adjusted p = {v:.3g}" if np.isfinite(v) else "")
-    mde_text = ("could detect " + (100.0 * out["mde_relative"]).map(lambda v: f"+-{v:.0f}%")
+    mde_text = ("could detect " + (100.0 * out["mde_relative"]).map(lambda v: f"+-{v:.0f}%" if v < 1000
+                                                                     else "only changes beyond +-1000%")
                 + f" (practical size {100 * settings.practical_relative_effect:.0f}%)")
 
     conditions = [preset, ~has_interval, unreliable, found & improves, found & ~improves, coarse]
