@@ -274,7 +274,7 @@ def company_estimates():
     specs = [("faster", "service", "minutes", "down", "median", dict(step=-0.3)),
              ("slower", "service", "hours", "down", "median", dict(step=0.25)),
              ("orders", "financial", "count", "up", "total", dict(step=0.0, noise=0.01)),
-             ("revenue", "financial", "money", "up", "total", dict(step=0.0, noise=0.3)),
+             ("revenue", "financial", "money", "up", "total", dict(step=0.0, noise=0.12)),
              ("rate", "process", "ratio", "up", "ratio", dict(level=0.3, growth=0.0, season=0.01, noise=0.01,
                                                               step=0.06, log=False)),
              ("lifetime", "customer_base", "months", "up", "ratio", dict(step=0.0)),
