@@ -432,3 +432,15 @@ def test_settings_are_checked():
         EstimateSettings(alpha=0.7)
     with pytest.raises(ValueError, match="min_pre_months"):
         EstimateSettings(min_pre_months=2)
+
+
+def test_a_metric_that_is_zero_before_the_go_live_has_no_relative_effect():
+    """CRM adoption is 0 before the go-live: the effect is absolute, a relative change has no meaning."""
+    rng = np.random.default_rng(14)
+    values = np.where(periods() == "post", 0.9 + 0.02 * rng.standard_normal(36),
+                      np.where(periods() == "ramp_up", 0.4, 0.0))
+    defs = definitions(("crm_adoption_rate", "adoption", "ratio", "up", "ratio"))
+    row = estimate(frame("crm_adoption_rate", values, family="adoption"), defs, company_rollout()).effects.iloc[0]
+    assert row["verdict"] == "better" and np.isnan(row["relative_effect"])
+    assert row["effect_ci_low"] < 0.9 < row["effect_ci_high"]
+    assert row["verdict_reason"].startswith("+0.9")

@@ -20,7 +20,7 @@ import json
 import pytest
 
 from orchestration.estimate import EstimateSettings, estimate
-from tests.calibration.pipeline import Case, build_cases, did_coverage, null_measures, power_measures
+from calibration.pipeline import Case, build_cases, did_coverage, null_measures, power_measures
 
 pytestmark = pytest.mark.slow
 

@@ -90,6 +90,8 @@ def fit_its(series: Series, settings: EstimateSettings) -> tuple[StepEstimate, I
     model = ItsFit(series, terms, fit, log_scale, smearing)
     n_pre, n_post = int(pre.sum()), int(post.sum())
     cf_mean = float(np.mean(model.counterfactual(series.months[post])))
+    if np.all(series.values[pre] == 0):
+        cf_mean = 0.0  # nothing before the go-live (e.g. CRM adoption): a relative change has no meaning
     detail = (f"{terms.describe()}, {n_pre} pre months, {n_post} post months, AR(1) errors "
               f"(rho {fit.rho_mean:.2f}){', log scale' if log_scale else ''}")
     estimate = StepEstimate(method="its", method_detail=detail, pre_months=n_pre, post_months=n_post,

@@ -35,7 +35,7 @@ def mde_columns(effects: pd.DataFrame, alpha: float, power: float) -> pd.DataFra
     step[ok] = (special.stdtrit(df[ok], 1.0 - level[ok] / 2.0) + special.stdtrit(df[ok], power)) * se[ok]
     log_scale = out["log_scale"].fillna(False).to_numpy(dtype=bool)
     cf = np.abs(out["counterfactual_mean"].to_numpy(dtype=np.float64))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         relative = np.where(log_scale, np.expm1(step), step / cf)
         absolute = np.where(log_scale, np.expm1(step) * cf, step)
     out["mde"] = np.abs(absolute)

@@ -29,6 +29,10 @@ def _pct(x: pd.Series) -> pd.Series:
     return (100.0 * x).map(lambda v: f"{v:+.1f}%" if np.isfinite(v) else "n/a")
 
 
+def _num(x: pd.Series) -> pd.Series:
+    return x.map(lambda v: f"{v:+.3g}" if np.isfinite(v) else "n/a")
+
+
 def decide(effects: pd.DataFrame, directions: pd.Series, settings: EstimateSettings) -> pd.DataFrame:
     """Fill ``verdict`` and ``verdict_reason``. Expects the effect columns, the adjusted p-values,
     ``preset_verdict``/``preset_reason`` (rows without an estimate) and ``placebo_unreliable``/
@@ -45,8 +49,11 @@ def decide(effects: pd.DataFrame, directions: pd.Series, settings: EstimateSetti
     preset = out["preset_verdict"].notna()
     unreliable = out["placebo_unreliable"].fillna(False).astype(bool) & has_interval
 
-    estimate_text = (_pct(out["relative_effect"]) + " (95% interval " + _pct(out["relative_effect_ci_low"])
+    relative_text = (_pct(out["relative_effect"]) + " (95% interval " + _pct(out["relative_effect_ci_low"])
                      + " to " + _pct(out["relative_effect_ci_high"]) + ")")
+    absolute_text = (_num(out["effect"]) + " (95% interval " + _num(out["effect_ci_low"]) + " to "
+                     + _num(out["effect_ci_high"]) + ")")
+    estimate_text = relative_text.where(out["relative_effect"].notna(), absolute_text)
     p_text = adjusted.map(lambda v: f"adjusted p = {v:.3g}" if np.isfinite(v) else "")
     mde_text = ("could detect " + (100.0 * out["mde_relative"]).map(lambda v: f"+-{v:.0f}%" if v < 1000
                                                                      else "only changes beyond +-1000%")
