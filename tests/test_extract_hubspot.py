@@ -365,7 +365,7 @@ def test_two_extractions_load_and_build_the_marts(api, tmp_path):
 
 
 @pytest.fixture
-def extract_defs(api, tmp_path, monkeypatch):
+def extract_defs(api, tmp_path, monkeypatch, project_manifest):
     """orchestration.definitions re-imported with CRM_IMPACT_SOURCE=hubspot (and restored afterwards)."""
     import importlib
 
