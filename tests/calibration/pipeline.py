@@ -110,7 +110,8 @@ def true_effect(spec: dict, row: pd.Series) -> tuple[float, float]:
     if spec["kind"] == "multiplier":
         relative = spec["size"] - 1.0
         return relative * abs(row["counterfactual_mean"]), relative
-    return spec["size"], spec["size"] / abs(row["counterfactual_mean"])
+    scale = abs(row["counterfactual_mean"])
+    return spec["size"], (spec["size"] / scale if scale > 0 else float("nan"))  # CRM adoption: 0 before
 
 
 def power_measures(results: dict[str, tuple[pd.DataFrame, dict]]) -> dict:
