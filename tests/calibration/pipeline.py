@@ -8,6 +8,7 @@ Also a script: ``python -m tests.calibration.pipeline`` prints the measured numb
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
@@ -59,7 +60,11 @@ def build_case(case: Case, root: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
 def build_cases(cases: list[Case], root: str | Path) -> dict[str, tuple]:
     """Every case built, WORKERS at a time."""
     root = str(root)
-    with ProcessPoolExecutor(max_workers=WORKERS, initializer=_worker_init, initargs=(root,)) as pool:
+    # spawn, not fork: the test process has loaded threaded libraries (BLAS, DuckDB) that a forked child
+    # must not inherit mid-flight
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=WORKERS, initializer=_worker_init, initargs=(root,),
+                             mp_context=context) as pool:
         futures = {case.name: pool.submit(build_case, case, root) for case in cases}
         return {name: future.result() for name, future in futures.items()}
 
@@ -105,7 +110,8 @@ def true_effect(spec: dict, row: pd.Series) -> tuple[float, float]:
     if spec["kind"] == "multiplier":
         relative = spec["size"] - 1.0
         return relative * abs(row["counterfactual_mean"]), relative
-    return spec["size"], spec["size"] / abs(row["counterfactual_mean"])
+    scale = abs(row["counterfactual_mean"])
+    return spec["size"], (spec["size"] / scale if scale > 0 else float("nan"))  # CRM adoption: 0 before
 
 
 def power_measures(results: dict[str, tuple[pd.DataFrame, dict]]) -> dict:
