@@ -11,18 +11,15 @@ the same, so the values must too.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from calendar_exports import differences, rows, shift_date, shift_export
-from conftest import FIXTURES, PROJECT_ROOT, load_and_build
-from orchestration.paths import DEMO_EXPORT, dbt_environment
+from conftest import FIXTURES, load_and_build
+from metricflow_cli import mf_query
+from orchestration.paths import DEMO_EXPORT
 from orchestration.settings import AnalysisSettings
 
 DEMO_GO_LIVE = dt.date(2024, 9, 1)
@@ -101,18 +98,6 @@ def test_small_export_from_the_1990s_gives_the_same_kpis(tmp_path):
     assert window["partial_month_excluded"] == dt.date(1997, 3, 1)
     assert_calendar_covers_the_data(shifted)
     assert_same_analysis(original, shifted, -28)
-
-
-def mf_query(db: Path, *args: str) -> list[dict]:
-    """`mf query ... --csv` against a warehouse, with the semantic manifest of the last build."""
-    out = db.parent / "mf.csv"
-    env = dbt_environment(db)
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "mf"), "query", *args, "--csv", str(out)],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    return list(csv.DictReader(io.StringIO(out.read_text())))
 
 
 @pytest.mark.slow
