@@ -39,7 +39,7 @@ def outlier_warehouse(tmp_path_factory):
 
 def test_the_outlier_is_listed_with_its_month_and_threshold(outlier_warehouse):
     db, _ = outlier_warehouse
-    rows = query(db, "select table_name, column_name, record_key, value, threshold, reference_value, value_count, "
+    rows = query(db, "select source_table, source_column, record_key, value, threshold, reference_value, value_count, "
                      "month_start from marts.mart_data_quality_outliers")
     assert rows == [("order_items", "unit_price", "o6 / 1", HUGE, 36000.0, 360.0, 13, dt.date(2024, 7, 1))]
 

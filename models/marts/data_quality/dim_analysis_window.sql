@@ -9,7 +9,7 @@ select
     last_data_month,
     partial_month_excluded,
     partial_month_excluded is not null as is_partial_month_excluded,
-    excluded_month_count,
+    cast(excluded_month_count as {{ dbt.type_bigint() }}) as excluded_month_count,
     data_start_at_local as data_start_at,
     data_end_at_local as data_end_at,
     exported_at_local as exported_at,
@@ -17,5 +17,5 @@ select
     export_end_source,
     calendar_start_date,
     calendar_end_date,
-    '{{ crm_timezone() }}' as crm_timezone
+    cast('{{ crm_timezone() }}' as {{ dbt.type_string() }}) as crm_timezone
 from {{ ref('int_calendar__analysis_window') }}

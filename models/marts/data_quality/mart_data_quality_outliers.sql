@@ -65,8 +65,8 @@ employees as (
 checked_values as (
     {%- for table_name, column_name, relation, key, month in checks %}
     select
-        '{{ table_name }}' as table_name,
-        '{{ column_name }}' as column_name,
+        '{{ table_name }}' as source_table,
+        '{{ column_name }}' as source_column,
         cast({{ key }} as {{ dbt.type_string() }}) as record_key,
         cast({{ column_name }} as double) as value,
         {{ month }} as month_start
@@ -82,29 +82,29 @@ ranked as (
     select
         checked_values.*,
         abs(value) as size,
-        row_number() over (partition by table_name, column_name order by abs(value) desc, record_key) as size_rank,
-        count(*) over (partition by table_name, column_name) as value_count
+        row_number() over (partition by source_table, source_column order by abs(value) desc, record_key) as size_rank,
+        count(*) over (partition by source_table, source_column) as value_count
     from checked_values
 ),
 
 reference_values as (
-    select table_name, column_name, size as reference_value
+    select source_table, source_column, size as reference_value
     from ranked
     where size_rank = greatest(6, cast(ceil(0.001 * value_count) as {{ dbt.type_bigint() }}))
 )
 
 select
-    ranked.table_name,
-    ranked.column_name,
+    ranked.source_table,
+    ranked.source_column,
     ranked.record_key,
     ranked.value,
     {{ factor }} * reference_values.reference_value as threshold,
     reference_values.reference_value,
-    ranked.value_count,
+    cast(ranked.value_count as {{ dbt.type_bigint() }}) as value_count,
     ranked.month_start
 from ranked
 inner join reference_values
-    on ranked.table_name = reference_values.table_name
-    and ranked.column_name = reference_values.column_name
+    on ranked.source_table = reference_values.source_table
+    and ranked.source_column = reference_values.source_column
 where ranked.value_count >= 10
     and ranked.size > {{ factor }} * reference_values.reference_value
