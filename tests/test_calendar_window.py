@@ -7,13 +7,15 @@ loader recorded that the export was taken on 2025-03-31 at 23:00 UTC
 (raw.load_log.exported_at), March is complete and counts as a post month.
 An export taken on 2025-03-20 leaves March out again, now by its date.
 
-The loader records exported_at from export.yml; here the column is written
-into raw.load_log directly, so the calendar is tested on its own.
+Each export is core_small with an export.yml declaring exported_at (in
+UTC, the fixture's zone); the loader records it in raw.load_log.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+
+import shutil
 
 import duckdb
 import pytest
@@ -29,13 +31,17 @@ WINDOW = ("select first_month, last_complete_month, last_data_month, partial_mon
 
 
 def build_with_exported_at(tmp_path, exported_at: dt.datetime | None):
-    db = tmp_path / "crm.duckdb"
-    load_export(FIXTURES / "core_small", db)
+    export = tmp_path / "export"
+    export.mkdir()
+    for path in (FIXTURES / "core_small").glob("*.csv"):
+        shutil.copy(path, export / path.name)
     if exported_at is not None:
-        with duckdb.connect(str(db)) as con:
-            con.execute("alter table raw.load_log add column if not exists exported_at timestamp")
-            con.execute("update raw.load_log set exported_at = ?", [exported_at])
-    build(db_path=db)
+        (export / "export.yml").write_text(f"source_timezone: UTC\nexported_at: {exported_at.isoformat()}\n")
+    db = tmp_path / "crm.duckdb"
+    load_export(export, db)
+    recorded = query(db, "select distinct exported_at from raw.load_log")
+    assert recorded == [(exported_at,)]
+    build(db_path=db, dbt_args=["--exclude-resource-type", "unit_test"], artifacts=tmp_path / "target")
     return db
 
 
