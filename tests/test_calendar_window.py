@@ -46,8 +46,9 @@ def build_with_exported_at(tmp_path, exported_at: dt.datetime | None):
 
 
 @pytest.fixture(scope="module")
-def without_export_date(tmp_path_factory):
-    return build_with_exported_at(tmp_path_factory.mktemp("no_export_date"), None)
+def without_export_date(core_small_warehouse):
+    """core_small as committed (no export.yml), built once per session (tests/conftest.py)."""
+    return core_small_warehouse
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +99,7 @@ def test_an_export_taken_at_the_end_of_the_month_keeps_it(without_export_date, e
     assert query(without_export_date, earlier) == query(exported_at_month_end, earlier)
 
 
+@pytest.mark.slow  # a third build of core_small
 def test_an_export_taken_mid_month_leaves_that_month_out(tmp_path):
     db = build_with_exported_at(tmp_path, dt.datetime(2025, 3, 20, 12, 0))
     assert window(db)["last_complete_month"] == dt.date(2025, 2, 1)
