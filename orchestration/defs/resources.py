@@ -1,19 +1,13 @@
 """Resources, configured from the environment with defaults that work on the demo.
 
-dbt runs from the same virtualenv as Dagster, whether or not it is activated.
+dbt is the project's own, beside the Python that runs Dagster, whether or not
+the virtualenv is activated (``orchestration.defs.project.dbt_cli``).
 """
-
-import sys
-from pathlib import Path
 
 from dagster_dbt import DbtCliResource
 
-from orchestration.defs.project import crm_dbt_project
+from orchestration.defs.project import crm_dbt_project, dbt_cli
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(
-        project_dir=crm_dbt_project,
-        profiles_dir=str(crm_dbt_project.project_dir),
-        dbt_executable=str(Path(sys.executable).parent / "dbt"),
-    )
+    return dbt_cli(crm_dbt_project)

@@ -107,6 +107,13 @@ def _resolve_timezone(timezone: str | None, settings: ExportSettings) -> tuple[s
     return timezone, []
 
 
+def declared_export(prep: "Prepared", cutoff: Cutoff) -> dt.datetime | None:
+    """The export date that raw.load_log records: only a declared one (UTC), never the load time, which
+    says nothing about how far the data reach (dbt's calendar decides with it whether the last month is
+    complete)."""
+    return cutoff.instant if prep.settings.exported_at is not None else None
+
+
 def cutoff_of(settings: ExportSettings, timezone: str, loaded_at: dt.datetime) -> Cutoff:
     """When the export was made (naive UTC and local date): export.yml's exported_at, else the load time.
 
@@ -179,7 +186,8 @@ def process(con: duckdb.DuckDBPyConnection, prep: Prepared, *, load_id: str, loa
     con.execute("SET preserve_insertion_order = true")
     _limit_memory(con)
     ensure_schema(con)
-    settings = {"timezone": prep.timezone, "reporting_currency": prep.reporting_currency}
+    settings = {"timezone": prep.timezone, "reporting_currency": prep.reporting_currency,
+                "exported_at": declared_export(prep, cutoff)}
     extras_in_raw = {
         t.name: ensure_table(con, t, [n for n, _ in prep.columns[t.name].extras] if t.name in prep.columns else [])
         for t in TABLES
@@ -306,7 +314,7 @@ def _load_table(
                                   fx=fx, details=details)
     common = dict(load_id=load_id, table=table.name, source_file=source_file, checksum=checksum,
                   loaded_at=loaded_at, timezone=prep.timezone, reporting_currency=prep.reporting_currency,
-                  fingerprint=fingerprint)
+                  fingerprint=fingerprint, exported_at=declared_export(prep, cutoff))
 
     if fingerprint == log.last_fingerprint(con, table.name):
         log.write_log(con, status="unchanged", rows_read=0, rows_loaded=0, rows_quarantined=0, **common)

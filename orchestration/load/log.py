@@ -80,17 +80,18 @@ def write_log(
     timezone: str,
     reporting_currency: str,
     fingerprint: str | None,
+    exported_at: dt.datetime | None = None,
 ) -> None:
     con.execute(
         f"""
         INSERT INTO {qualified('load_log')}
             (load_id, table_name, source_file, file_checksum, status, rows_read, rows_loaded,
-             rows_quarantined, loaded_at, timezone, reporting_currency, fingerprint)
+             rows_quarantined, loaded_at, timezone, reporting_currency, fingerprint, exported_at)
         VALUES ($load_id, $table, $source_file, $checksum, $status, $rows_read, $rows_loaded,
-                $rows_quarantined, $loaded_at, $timezone, $reporting_currency, $fingerprint)
+                $rows_quarantined, $loaded_at, $timezone, $reporting_currency, $fingerprint, $exported_at)
         """,
         {"load_id": load_id, "table": table, "source_file": source_file, "checksum": checksum,
          "status": status, "rows_read": rows_read, "rows_loaded": rows_loaded,
          "rows_quarantined": rows_quarantined, "loaded_at": loaded_at, "timezone": timezone,
-         "reporting_currency": reporting_currency, "fingerprint": fingerprint},
+         "reporting_currency": reporting_currency, "fingerprint": fingerprint, "exported_at": exported_at},
     )

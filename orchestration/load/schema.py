@@ -48,6 +48,7 @@ LOAD_LOG_COLUMNS: tuple[tuple[str, str], ...] = (
     ("timezone", "VARCHAR"),  # setting the file was loaded with
     ("reporting_currency", "VARCHAR"),  # setting the file was loaded with
     ("fingerprint", "VARCHAR"),  # checksum + settings: equal fingerprint = 'unchanged'
+    ("exported_at", "TIMESTAMP"),  # UTC; export.yml's exported_at, NULL when not declared (dbt's calendar reads it)
 )
 
 
@@ -65,6 +66,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     _create(con, "quarantine", list(QUARANTINE_COLUMNS))
     _create(con, "load_log", list(LOAD_LOG_COLUMNS))
+    # a warehouse made before a column was added gets it (older rows NULL)
+    for name, type_ in LOAD_LOG_COLUMNS:
+        con.execute(f"ALTER TABLE {qualified('load_log')} ADD COLUMN IF NOT EXISTS {ident(name)} {type_}")
 
 
 def _existing_columns(con: duckdb.DuckDBPyConnection, name: str) -> list[tuple[str, str]]:

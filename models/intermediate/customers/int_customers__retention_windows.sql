@@ -17,7 +17,7 @@ history as (
 
 months as (
     select spine.month_start
-    from ({{ month_spine("'" ~ var('dbt_date_start') ~ "'", "'" ~ var('dbt_date_end') ~ "'") }}) as spine
+    from {{ ref('int_calendar__months') }} as spine
     cross join history
     where spine.month_start >= cast({{ dbt.dateadd('month', 2 * window - 1, 'history.first_month') }} as date)
         and spine.month_start <= history.last_month

@@ -5,22 +5,10 @@
 -- role and department (as of the export: the contract keeps no history),
 -- CRM use, the sales target and the revenue of the employee's orders - the
 -- denominators of the staff and adoption KPIs.
-with months as (
-    {{ month_spine("'" ~ var('dbt_date_start') ~ "'", "'" ~ var('dbt_date_end') ~ "'") }}
-),
-
-data_range as (
-    select data_start_month, data_end_month from {{ ref('int_calendar__data_range') }}
-),
-
-data_months as (
-    select
-        months.month_start,
-        cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'months.month_start')) }} as date) as month_end
-    from months
-    inner join data_range
-        on months.month_start >= data_range.data_start_month
-        and months.month_start <= data_range.data_end_month
+with data_months as (
+    select month_start, month_end
+    from {{ ref('int_calendar__months') }}
+    where is_data_month
 ),
 
 employees as (

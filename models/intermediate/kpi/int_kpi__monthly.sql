@@ -34,11 +34,9 @@ aggregated as (
 ),
 
 data_months as (
-    select spine.month_start
-    from ({{ month_spine("'" ~ var('dbt_date_start') ~ "'", "'" ~ var('dbt_date_end') ~ "'") }}) as spine
-    cross join {{ ref('int_calendar__data_range') }} as data_range
-    where spine.month_start >= data_range.data_start_month
-        and spine.month_start <= data_range.data_end_month
+    select month_start
+    from {{ ref('int_calendar__months') }}
+    where is_data_month
 ),
 
 total_scopes as (

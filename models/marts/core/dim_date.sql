@@ -1,7 +1,15 @@
--- One row per calendar day between dbt_date_start and dbt_date_end, with the
--- company's CRM period of the day's month. Also the MetricFlow time spine.
-with days as (
-    {{ day_spine("'" ~ var('dbt_date_start') ~ "'", "'" ~ var('dbt_date_end') ~ "'") }}
+-- One row per calendar day of the calendar (int_calendar__analysis_window:
+-- whole years around everything the export dates, one more year on each
+-- side), with the company's CRM period of the day's month. Also the MetricFlow
+-- time spine, so the semantic layer covers exactly the export's era.
+with bounds as (
+    select calendar_start_date, calendar_end_date
+    from {{ ref('int_calendar__analysis_window') }}
+    where calendar_start_date is not null
+),
+
+days as (
+    {{ day_series('bounds', 'bounds.calendar_start_date', 'bounds.calendar_end_date') }}
 ),
 
 company_periods as (
