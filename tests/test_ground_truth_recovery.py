@@ -2,10 +2,11 @@
 
 A scale-0.1 export (about 100,000 order lines, 36 months, go-live 2024-09-01)
 is generated, loaded and built; every effect of ground_truth.json is then
-compared with the estimated effect in mart_kpi_before_after. Tolerances are
-stated per metric and were chosen from runs over several seeds at this scale,
-not tuned to one seed. The calibration of the verdicts (false-claim rate and
-power over many seeds) is tested in tests/test_calibration*.py.
+compared with the estimate in mart_kpi_before_after: its interval, its verdict
+and, where a naive before/after is fooled by growth or inflation, its error
+against the naive one's. The calibration of the verdicts (false-claim rate,
+coverage and power over many seeds) is tested in
+tests/test_estimate_calibration.py.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def build_generated(tmp_path_factory, name: str, scale: float = SCALE, **kwargs)
 
 def company_rows(db: Path) -> dict[str, dict]:
     columns = ["metric_id", "raw_relative_change", "raw_change", "relative_effect", "effect", "effect_ci_low",
-               "effect_ci_high", "method", "post_value", "verdict", "status"]
+               "effect_ci_high", "relative_effect_ci_low", "relative_effect_ci_high", "method", "post_value",
+               "verdict", "status"]
     rows = query(db, f"select {', '.join(columns)} from marts.mart_kpi_before_after where scope_type = 'company'")
     return {row[0]: dict(zip(columns, row)) for row in rows}
 
@@ -55,50 +57,72 @@ def staged_rollout(tmp_path_factory):
     return company_rows(db), truth["metrics"]
 
 
-# metric -> tolerance on the estimated relative effect (multipliers)
-MULTIPLIER_TOLERANCE = {
-    "first_response_minutes": 0.06,
-    "lead_first_response_hours": 0.06,
-    "lead_processing_hours": 0.06,
-    "approval_cycle_hours": 0.06,
-    "document_error_rate": 0.06,
-    "lost_lead_rate": 0.06,
-    "order_processing_cost_per_order": 0.06,
-    "customer_acquisition_cost": 0.08,
-    "average_order_value": 0.06,
-    "task_completion_hours": 0.10,
-    "repeat_contact_rate": 0.15,
-}
+# The default export has month-to-month demand shocks (AR(1), docs/generator.md): one bad or good run of
+# months moves every volume metric together, so on one export the point estimates of order value, order
+# count or new customers can be 10-25 points off the injected effect, and their intervals say so. What one
+# export can show is therefore: intervals that cover the truth (most of them: a 95% interval misses now and
+# then, and the volume metrics miss together), no verdict against the truth, and the strong effects found.
+# The rates of false claims and of misses over many exports are measured by tests/test_estimate_calibration.py.
+MAX_INTERVAL_MISSES = 3
 
-# metric -> tolerance on the estimated absolute effect (deltas, in the metric's unit)
-DELTA_TOLERANCE = {
-    "csat_score": 0.10,
-    "resolution_rate": 0.03,
-    "lead_conversion_rate": 0.03,
-    "nps": 10.0,
-}
+# Effects far above what 20 months of history can detect at this scale: found in every calibration export
+# (docs/methods.md, "Power in numbers").
+STRONG_EFFECTS = ("document_error_rate", "lead_first_response_hours", "lead_processing_hours")
+
+VERDICT_OF_DIRECTION = {"improves": "better", "worsens": "worse"}
 
 
-@pytest.mark.parametrize("metric", sorted(MULTIPLIER_TOLERANCE))
-def test_multiplier_effects_are_recovered(company_rollout, metric):
+def injected_effects(truth: dict) -> dict[str, dict]:
+    """The metrics with an effect of known size (multipliers and deltas) that the comparison estimates."""
+    return {m: e for m, e in truth.items() if e["kind"] in ("multiplier", "delta") and m != "crm_adoption_rate"}
+
+
+def interval_misses(rows: dict, truth: dict) -> dict[str, tuple]:
+    """Injected effects outside their 95% interval: relative intervals for multipliers, absolute ones for
+    deltas. A metric without an estimate (retention: not available before its 12-month windows fill) is
+    not counted."""
+    misses = {}
+    for metric, effect in injected_effects(truth).items():
+        row = rows[metric]
+        if effect["kind"] == "multiplier":
+            expected, low, high = effect["size"] - 1, row["relative_effect_ci_low"], row["relative_effect_ci_high"]
+        else:
+            expected, low, high = effect["size"], row["effect_ci_low"], row["effect_ci_high"]
+        if low is None or high is None:
+            continue
+        if not low <= expected <= high:
+            misses[metric] = (expected, low, high)
+    return misses
+
+
+def test_the_intervals_cover_the_injected_effects(company_rollout):
     rows, truth = company_rollout
-    effect = truth[metric]
-    assert effect["kind"] == "multiplier"
-    expected = effect["size"] - 1
-    measured = rows[metric]["relative_effect"]
-    assert rows[metric]["status"] == "ok"
-    assert measured == pytest.approx(expected, abs=MULTIPLIER_TOLERANCE[metric]), (metric, measured, expected)
-    assert (measured > 0) == (expected > 0)  # right direction, including the one that gets worse
+    with_interval = [m for m in injected_effects(truth) if rows[m]["effect_ci_low"] is not None]
+    assert len(with_interval) >= 15, with_interval  # the test must not pass by estimating nothing
+    misses = interval_misses(rows, truth)
+    assert len(misses) <= MAX_INTERVAL_MISSES, misses
 
 
-@pytest.mark.parametrize("metric", sorted(DELTA_TOLERANCE))
-def test_delta_effects_are_recovered(company_rollout, metric):
+def test_no_verdict_contradicts_the_truth(company_rollout):
+    """Every metric with a known direction, injected or derived: 'better' only where the CRM improved it,
+    'worse' only where it made it worse."""
     rows, truth = company_rollout
-    effect = truth[metric]
-    assert effect["kind"] == "delta"
-    measured = rows[metric]["effect"]
-    assert measured == pytest.approx(effect["size"], abs=DELTA_TOLERANCE[metric]), (metric, measured)
-    assert measured > 0
+    claims = 0
+    for metric, effect in truth.items():
+        verdict = rows[metric]["verdict"] if metric in rows else None
+        if verdict in ("better", "worse"):
+            claims += 1
+            assert verdict == VERDICT_OF_DIRECTION.get(effect["direction"]), (metric, verdict, effect)
+    assert claims >= len(STRONG_EFFECTS)
+
+
+@pytest.mark.parametrize("metric", STRONG_EFFECTS)
+def test_strong_effects_are_found(company_rollout, metric):
+    rows, truth = company_rollout
+    row = rows[metric]
+    assert row["verdict"] == "better", row
+    low, high = row["relative_effect_ci_low"], row["relative_effect_ci_high"]
+    assert low <= truth[metric]["size"] - 1 <= high, row
 
 
 def test_the_worsening_metric_is_reported_as_worse(company_rollout):
