@@ -2,8 +2,23 @@
     it. A wrong value stops the build with a message that names the setting,
     instead of producing a plausible-looking but wrong mart. -#}
 
+{#- The crm-impact flag of each setting, for the message. The settings are
+    declared in orchestration/settings.py, which generates the CLI from them;
+    tests/test_settings.py checks that this list names the same flags. -#}
+{% macro _setting_flag(name) -%}
+    {%- set flags = {
+        'crm_go_live_date': '--go-live',
+        'crm_ramp_up_days': '--ramp-up-days',
+        'crm_baseline_months': '--baseline-months',
+        'retention_window_months': '--retention-window-months',
+        'crm_timezone': '--timezone',
+        'reporting_currency': '--currency',
+    } -%}
+    {{ return(flags[name]) }}
+{%- endmacro %}
+
 {% macro _setting_error(name, value, expected) -%}
-    {{ exceptions.raise_compiler_error("Setting " ~ name ~ " must be " ~ expected ~ ", got " ~ (value | string) ~ ". Set it with --vars, `crm-impact build --" ~ (name | replace('_', '-')) ~ "`, or Dagster run config.") }}
+    {{ exceptions.raise_compiler_error("Setting " ~ name ~ " must be " ~ expected ~ ", got " ~ (value | string) ~ ". Set it with `crm-impact build " ~ _setting_flag(name) ~ "`, dbt's --vars, or the analysis_settings resource in Dagster.") }}
 {%- endmacro %}
 
 {% macro crm_go_live_date() -%}

@@ -13,34 +13,7 @@ from pathlib import Path
 
 from orchestration import paths
 from orchestration.dbt_runner import TARGETS
-from orchestration.settings import AnalysisSettings, SettingError
-
-
-def _add_settings_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("analysis settings (default: dbt_project.yml vars)")
-    group.add_argument("--go-live", dest="crm_go_live_date", metavar="YYYY-MM-DD",
-                       help="company-wide go-live date, used when the export has no crm_rollout table")
-    group.add_argument("--ramp-up-days", dest="crm_ramp_up_days", type=int, metavar="N",
-                       help="learning period after go-live that counts neither as before nor after (default 90)")
-    group.add_argument("--baseline-months", dest="crm_baseline_months", type=int, metavar="N",
-                       help="whole months before the go-live month that form the baseline (default 12)")
-    group.add_argument("--retention-window-months", dest="retention_window_months", type=int, metavar="N",
-                       help="rolling window of retention_rate (default 12)")
-    group.add_argument("--timezone", dest="crm_timezone", metavar="TZ",
-                       help="IANA time zone in which months are calendar months (default UTC)")
-    group.add_argument("--currency", dest="reporting_currency", metavar="ISO",
-                       help="reporting currency (default UAH)")
-
-
-def _settings(args: argparse.Namespace) -> AnalysisSettings:
-    return AnalysisSettings(
-        crm_go_live_date=args.crm_go_live_date,
-        crm_ramp_up_days=args.crm_ramp_up_days,
-        crm_baseline_months=args.crm_baseline_months,
-        retention_window_months=args.retention_window_months,
-        crm_timezone=args.crm_timezone,
-        reporting_currency=args.reporting_currency,
-    )
+from orchestration.settings import SettingError, add_cli_arguments, cli_flags, defaults, from_cli
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -90,7 +63,8 @@ def _load(export_dir: Path, args: argparse.Namespace) -> int:
     try:
         report = load_export(
             export_dir, paths.warehouse_path(),
-            timezone=args.crm_timezone, reporting_currency=args.reporting_currency or "UAH",
+            timezone=getattr(args, "source_timezone", None),
+            reporting_currency=from_cli(args).value("reporting_currency"),
             max_quarantine_share=getattr(args, "max_quarantine_share", DEFAULT_MAX_QUARANTINE_SHARE),
             accept_quarantine=getattr(args, "accept_quarantine", False),
             mapping=_mapping(args),
@@ -124,13 +98,26 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         print(f"inspect failed: {error}", file=sys.stderr)
         return 1
     inspection = inspect_export(
-        Path(args.export_dir), timezone=args.crm_timezone, reporting_currency=args.reporting_currency or "UAH",
+        Path(args.export_dir), timezone=args.source_timezone,
+        reporting_currency=from_cli(args).value("reporting_currency"),
         mapping=mapping,
         max_quarantine_share=args.max_quarantine_share, accept_quarantine=args.accept_quarantine,
         examples=args.examples,
     )
     print(inspection.render())
     return 0 if inspection.would_load else 1
+
+
+def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    """How to read one export: the zone of its naive timestamps, and the currency its amounts are checked
+    against (the analysis setting --currency; its fx rates must reach it)."""
+    parser.add_argument("--source-timezone", metavar="TZ",
+                        help="IANA time zone of naive timestamps in the export (default: export.yml's "
+                        "source_timezone, else UTC). Calendar months are the build's --timezone.")
+    parser.add_argument("--timezone", dest="source_timezone_old", metavar="TZ", help=argparse.SUPPRESS)
+    flag = cli_flags()["reporting_currency"]
+    parser.add_argument(flag, dest="reporting_currency", metavar="ISO",
+                        help=f"reporting currency (default {defaults()['reporting_currency']})")
 
 
 def _share(text: str) -> float:
@@ -158,7 +145,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from orchestration.dbt_runner import DbtFailure, build
 
     try:
-        build(_settings(args), select=args.select or (), target=args.target)
+        build(from_cli(args), select=args.select or (), target=args.target)
     except DbtFailure as error:
         print(str(error), file=sys.stderr)
         return 1
@@ -215,7 +202,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if status:
         return status
     try:
-        build(_settings(args))
+        build(from_cli(args))
     except DbtFailure as error:
         print(str(error), file=sys.stderr)
         return 1
@@ -280,9 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "raw schema of the warehouse. Bad rows go to raw.quarantine with their reason; a missing "
                        "required table or column stops the load before anything is written.")
     p.add_argument("export_dir", help="folder with <table>.csv, .xlsx, .jsonl or .parquet files (docs/loader.md)")
-    p.add_argument("--timezone", dest="crm_timezone",
-                   help="time zone of naive timestamps (default: export.yml's source_timezone, else UTC)")
-    p.add_argument("--currency", dest="reporting_currency", help="reporting currency (default UAH)")
+    _add_source_arguments(p)
     _add_quarantine_arguments(p)
     p.add_argument("--spark", action="store_true",
                    help="also write the loaded raw tables as Parquet for the Spark target (CRM_IMPACT_SPARK_HOME/raw)")
@@ -296,9 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "or the error. Runs the loader's own checks in memory; the warehouse is not touched. "
                        "Exit 0 if the export would load, 1 if not.")
     p.add_argument("export_dir", help="the export folder")
-    p.add_argument("--timezone", dest="crm_timezone",
-                   help="time zone of naive timestamps (default: export.yml's source_timezone, else UTC)")
-    p.add_argument("--currency", dest="reporting_currency", help="reporting currency (default UAH)")
+    _add_source_arguments(p)
     _add_quarantine_arguments(p)
     p.add_argument("--examples", type=int, default=3, metavar="N", help="rows shown per quarantine reason (default 3)")
     _add_mapping_arguments(p)
@@ -317,12 +300,13 @@ def build_parser() -> argparse.ArgumentParser:
                    "or warehouse/extract)")
     p.add_argument("--load", action="store_true", help="then load the folder into the warehouse (CRM_IMPACT_DB)")
     _add_quarantine_arguments(p)  # for --load
-    p.set_defaults(func=cmd_extract, crm_timezone="UTC", reporting_currency=None, spark=False)
+    _add_source_arguments(p)  # for --load
+    p.set_defaults(func=cmd_extract, spark=False)
 
     p = sub.add_parser("build", help="build and test every dbt model (staging, facts, KPI marts)",
                        description="Build and test every dbt model - reference seeds, staging, facts, KPI marts "
                        "and the before/after comparison - in one dbt build.")
-    _add_settings_arguments(p)
+    add_cli_arguments(p)
     p.add_argument("--select", nargs="*", help="dbt selection (default: everything)")
     p.add_argument("--target", choices=TARGETS, default="duckdb",
                    help="engine: the DuckDB file (default) or Spark (pip install '.[spark]'; load with --spark first)")
@@ -348,7 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="load the embedded demo export, build everything, print the scorecard",
                        description="Load the committed demo export (seeds/demo) through the loader, build every "
                        "model, publish the serving file, write the report and print the before/after scorecard.")
-    _add_settings_arguments(p)
+    add_cli_arguments(p)
     p.set_defaults(func=cmd_demo)
     return parser
 
@@ -371,9 +355,13 @@ def main(argv: list[str] | None = None) -> int:
     from orchestration.load.warehouse import check_warehouse, is_lock_error, lock_message
 
     args = build_parser().parse_args(argv)
+    if getattr(args, "source_timezone_old", None):
+        print(f"crm-impact {args.command}: --timezone is now --source-timezone here (the zone of the export's "
+              "naive timestamps); calendar months are set by `crm-impact build --timezone`.", file=sys.stderr)
+        return 2
     try:
         if hasattr(args, "crm_go_live_date"):
-            _settings(args)  # a wrong setting is named before the warehouse is looked at
+            from_cli(args)  # a wrong setting is named before the warehouse is looked at
         if args.command in WAREHOUSE_NEEDS and not (args.command == "build" and args.target != "duckdb"):
             must_exist, built, write = WAREHOUSE_NEEDS[args.command]
             check_warehouse(paths.warehouse_path(), must_exist=must_exist, built=built, write=write)

@@ -10,7 +10,7 @@ import pytest
 
 from orchestration.cli import build_parser, main
 from orchestration.dbt_runner import DbtFailure, run_dbt
-from orchestration.settings import AnalysisSettings, SettingError
+from orchestration.settings import AnalysisSettings, SettingError, cli_flags
 
 CRM_IMPACT = str(Path(sys.executable).parent / "crm-impact")
 SUBCOMMANDS = ("generate", "load", "build", "publish", "report", "demo")
@@ -64,6 +64,7 @@ def test_settings_become_dbt_vars():
 )
 def test_dbt_itself_rejects_an_invalid_setting(aov_warehouse, dbt_vars, setting):
     """A wrong var given straight to dbt (not through the CLI) also stops the build, naming it."""
-    with pytest.raises(DbtFailure, match=f"Setting {setting}"):
+    flag = cli_flags()[setting]
+    with pytest.raises(DbtFailure, match=f"Setting {setting} .*crm-impact build {flag}"):
         run_dbt(["compile", "--select", "dim_crm_rollout", "int_orders__totals", "--vars", dbt_vars],
                 db_path=aov_warehouse)

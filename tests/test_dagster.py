@@ -104,6 +104,7 @@ def test_empty_landing_folder_skips(monkeypatch, tmp_path):
 def test_missing_required_table_fails_its_check_and_the_run(tmp_path):
     import shutil
 
+    from orchestration.defs.dbt_models import AnalysisSettingsResource
     from orchestration.defs.raw_tables import PRESENT_CHECK, raw_crm_tables
 
     export = tmp_path / "export"
@@ -113,6 +114,7 @@ def test_missing_required_table_fails_its_check_and_the_run(tmp_path):
         result = dg.materialize(
             [raw_crm_tables],
             run_config={"ops": {"raw_crm_tables": {"config": {"export_dir": str(export)}}}},
+            resources={"analysis_settings": AnalysisSettingsResource()},
             raise_on_error=False,
         )
     assert not result.success
@@ -136,6 +138,7 @@ def test_an_old_load_shows_the_raw_tables_as_overdue(project_manifest, tmp_path)
     from dagster._core.test_utils import freeze_time
 
     from orchestration.definitions import defs
+    from orchestration.defs.dbt_models import AnalysisSettingsResource
     from orchestration.defs.raw_tables import raw_crm_tables
 
     instance = dg.DagsterInstance.ephemeral()
@@ -144,6 +147,7 @@ def test_an_old_load_shows_the_raw_tables_as_overdue(project_manifest, tmp_path)
         result = dg.materialize(
             [raw_crm_tables], instance=instance,
             run_config={"ops": {"raw_crm_tables": {"config": {"export_dir": str(FIXTURES / "kpi_aov")}}}},
+            resources={"analysis_settings": AnalysisSettingsResource()},
         )
     assert result.success
 

@@ -14,29 +14,36 @@ from typing import Optional
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
+from pydantic import Field
 
 from orchestration import paths
 from orchestration.dbt_runner import ESTIMATED
 from orchestration.defs.mart_metadata import mart_metadata
 from orchestration.defs.project import crm_dbt_project
 from orchestration.defs.translator import CrmDbtTranslator
-from orchestration.settings import AnalysisSettings
+from orchestration.settings import AnalysisSettings, setting_fields
 
 WAREHOUSE_POOL = "crm_warehouse"  # DuckDB allows one writer per file
 
 
-class AnalysisSettingsResource(dg.ConfigurableResource):
-    """Run settings of a build; empty values keep the defaults of dbt_project.yml."""
-
-    crm_go_live_date: Optional[str] = None
-    crm_ramp_up_days: Optional[int] = None
-    crm_baseline_months: Optional[int] = None
-    retention_window_months: Optional[int] = None
-    crm_timezone: Optional[str] = None
-    reporting_currency: Optional[str] = None
+def _settings_resource_class() -> type:
+    """The resource's fields are the settings' declarations (orchestration/settings.py): the same names,
+    types and help in the launchpad as on the command line, none of them written twice."""
+    fields = {spec.name: (Optional[spec.metadata["kind"]], spec.metadata["help"]) for spec in setting_fields()}
 
     def to_settings(self) -> AnalysisSettings:
-        return AnalysisSettings(**{name: getattr(self, name) for name in AnalysisSettings.__dataclass_fields__})
+        return AnalysisSettings(**{name: getattr(self, name) for name in fields})
+
+    return type("AnalysisSettingsResource", (dg.ConfigurableResource,), {
+        "__module__": __name__,
+        "__doc__": "Run settings of a build; empty values keep the defaults of dbt_project.yml.",
+        "__annotations__": {name: kind for name, (kind, _) in fields.items()},
+        **{name: Field(default=None, description=text) for name, (_, text) in fields.items()},
+        "to_settings": to_settings,
+    })
+
+
+AnalysisSettingsResource = _settings_resource_class()
 
 
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: AnalysisSettings):

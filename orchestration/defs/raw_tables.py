@@ -9,12 +9,14 @@ the export through the loader into every model.
 """
 
 from pathlib import Path
+from typing import Optional
 
 import dagster as dg
+from pydantic import Field
 
 from orchestration import paths
 from orchestration.contract import REQUIRED_TABLES, TABLES
-from orchestration.defs.dbt_models import WAREHOUSE_POOL
+from orchestration.defs.dbt_models import WAREHOUSE_POOL, AnalysisSettingsResource
 from orchestration.defs.freshness import DAILY_FRESHNESS
 from orchestration.load.limits import DEFAULT_MAX_QUARANTINE_SHARE
 
@@ -48,17 +50,21 @@ CHECK_SPECS = [
 
 
 class LoadConfig(dg.Config):
-    """Which export folder to load (empty = the embedded demo export) and how."""
+    """Which export folder to load (empty = the embedded demo export) and how to read it. The reporting
+    currency is not here: it is an analysis setting (the ``analysis_settings`` resource), so the load and
+    the build of one run cannot disagree on it."""
 
     export_dir: str = ""
-    timezone: str = "UTC"
-    reporting_currency: str = "UAH"
+    source_timezone: Optional[str] = Field(
+        default=None, description="IANA time zone of naive timestamps in the export; empty: export.yml's "
+        "source_timezone, else UTC")
     max_quarantine_share: float = DEFAULT_MAX_QUARANTINE_SHARE
     accept_quarantine: bool = False
 
 
 @dg.multi_asset(specs=RAW_SPECS, check_specs=CHECK_SPECS, pool=WAREHOUSE_POOL)
-def raw_crm_tables(context: dg.AssetExecutionContext, config: LoadConfig):
+def raw_crm_tables(context: dg.AssetExecutionContext, config: LoadConfig,
+                   analysis_settings: AnalysisSettingsResource):
     """Validate an export and load it into the raw schema (quarantining bad rows)."""
     from orchestration.load import LoadError, load_export
 
@@ -76,7 +82,8 @@ def raw_crm_tables(context: dg.AssetExecutionContext, config: LoadConfig):
     try:
         report = load_export(
             export_dir, paths.warehouse_path(),
-            timezone=config.timezone, reporting_currency=config.reporting_currency,
+            timezone=config.source_timezone,
+            reporting_currency=str(analysis_settings.to_settings().value("reporting_currency")),
             max_quarantine_share=config.max_quarantine_share, accept_quarantine=config.accept_quarantine,
         )
     except LoadError as error:

@@ -33,7 +33,7 @@ def mde_columns(effects: pd.DataFrame, alpha: float, power: float) -> pd.DataFra
     ok = np.isfinite(se) & np.isfinite(df) & (df > 0)
     step = np.full(len(out), np.nan)
     step[ok] = (special.stdtrit(df[ok], 1.0 - level[ok] / 2.0) + special.stdtrit(df[ok], power)) * se[ok]
-    log_scale = out["log_scale"].fillna(False).to_numpy(dtype=bool)
+    log_scale = out["log_scale"].fillna(0).astype(bool).to_numpy()  # missing (no model): not log
     cf = np.abs(out["counterfactual_mean"].to_numpy(dtype=np.float64))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         relative = np.where(log_scale, np.expm1(step), step / cf)

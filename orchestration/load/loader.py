@@ -53,6 +53,7 @@ from orchestration.load.upsert import quarantine_rows, upsert_rows
 from orchestration.load.validate import Cutoff, Stage, stage_sql
 from orchestration.load.values import detect_value_format
 from orchestration.load.warehouse import connect
+from orchestration.settings import is_time_zone
 
 # fx_rates first: the orders' currency rule reads raw.fx_rates as this load leaves it.
 LOAD_ORDER: tuple[Table, ...] = tuple(sorted(TABLES, key=lambda t: t.name != "fx_rates"))
@@ -65,13 +66,7 @@ DEFAULT_TIMEZONE = "UTC"
 def _check_settings(timezone: str, reporting_currency: str) -> None:
     if not re.fullmatch(r"[A-Z]{3}", reporting_currency or ""):
         raise LoadError(f"setting reporting_currency must be an ISO 4217 code such as UAH, got {reporting_currency!r}")
-    con = duckdb.connect()
-    try:
-        known = con.execute("SELECT count(*) FROM pg_timezone_names() WHERE name = $tz", {"tz": timezone}).fetchone()[0]
-    except duckdb.Error as error:  # pragma: no cover - the wheel has ICU built in
-        raise LoadError(f"DuckDB's ICU extension (time zones) is not available: {error}") from None
-    finally:
-        con.close()
+    known = is_time_zone(timezone)
     if not known:
         raise LoadError(f"setting timezone must be an IANA time zone name such as UTC or Europe/Kyiv, got {timezone!r}")
 
