@@ -117,7 +117,7 @@ def test_dagster_dev_serves_the_asset_graph_and_stops_on_ctrl_c(tmp_path, how):
         assert not missing, f"not served: {sorted(missing)[:10]}"
         assert nodes["raw/orders"] == "raw"
         assert nodes["marts/mart_kpi_before_after"] == "kpi_marts"
-        assert nodes["marts/kpi_service__monthly"] == "service"
+        assert nodes["marts/kpi_service__records"] == "service"
         assert nodes["serving/serving_database"] == "outputs"
         assert nodes["serving/crm_impact_report"] == "outputs"
 
