@@ -398,6 +398,10 @@ def test_dagster_graph_has_the_extraction_upstream_of_the_raw_tables(extract_def
     assert snapshot in graph.get(dg.AssetKey(["raw", "orders"])).parent_keys
     assert dg.AssetKey(["extract", "hubspot", "deals"]) in graph.get(snapshot).parent_keys
     assert definitions.resolve_job_def("extract_load_and_build") is not None
+    # the export-folder job loads what is there; it never calls the API
+    load_job_keys = definitions.resolve_job_def("load_and_build").asset_layer.selected_asset_keys
+    assert dg.AssetKey(["raw", "orders"]) in load_job_keys
+    assert not [key for key in load_job_keys if key.path[0] == "extract"]
     assert definitions.get_schedule_def("daily_extract_load_and_build").default_status.value == "STOPPED"
 
 

@@ -8,11 +8,14 @@ with the export folder as run config. Runs that write the warehouse share the
 import dagster as dg
 
 from orchestration import paths
+from orchestration.defs.extract import GROUP as EXTRACT_GROUP
 from orchestration.landing import ready_exports
 
+# Not the extraction (when an API source is configured): this job loads an export folder that is already
+# there; extract_load_and_build (orchestration/defs/extract.py) is the one that calls the CRM's API.
 load_and_build_job = dg.define_asset_job(
     name="load_and_build",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(EXTRACT_GROUP),
     description="Load a CRM export into the raw schema and build every model, mart and output downstream.",
 )
 
