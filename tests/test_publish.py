@@ -46,12 +46,19 @@ def _with_extra_mart(source: Path, target: Path) -> Path:
     return target
 
 
-def test_publish_copies_every_marts_and_reference_table(aov_warehouse, tmp_path):
+def _is_record_table(name: str) -> bool:
+    return name.startswith("marts.kpi_") and name.endswith("__records")
+
+
+def test_publish_copies_every_marts_and_reference_table_but_the_records(aov_warehouse, tmp_path):
     serving = tmp_path / "bi" / "serving.duckdb"
     result = publish(aov_warehouse, serving)
 
-    expected = _tables(aov_warehouse)
+    everything = _tables(aov_warehouse)
+    expected = {name: rows for name, rows in everything.items() if not _is_record_table(name)}
     assert "marts.mart_kpi_before_after" in expected and "reference.kpi_definitions" in expected
+    assert "marts.fct_orders" in expected and "marts.dim_crm_rollout" in expected
+    assert len(everything) - len(expected) == 6  # one records table per KPI family, left out
     assert _tables(serving) == expected
     assert result.tables == expected
     assert result.serving_path == serving.resolve()
@@ -63,6 +70,12 @@ def test_publish_copies_every_marts_and_reference_table(aov_warehouse, tmp_path)
     # a complete file and nothing beside it: no WAL, no temporary file
     assert sorted(p.name for p in serving.parent.iterdir()) == ["serving.duckdb"]
     assert not wal_path(serving).exists()
+
+
+def test_publish_with_records_copies_them_too(aov_warehouse, tmp_path):
+    result = publish(aov_warehouse, tmp_path / "serving.duckdb", with_records=True)
+    assert result.tables == _tables(aov_warehouse)
+    assert sum(_is_record_table(name) for name in result.tables) == 6
 
 
 def test_friendly_views_carry_labels_and_verdicts(aov_warehouse, tmp_path):
@@ -96,7 +109,8 @@ def test_friendly_views_carry_labels_and_verdicts(aov_warehouse, tmp_path):
     assert query(serving, "select count(*) from bi.kpi_monthly where label_en is null or label_uk is null") == [(0,)]
 
     info = query(serving, "select table_schema || '.' || table_name, row_count, source_path, latest_month from bi.publish_info")
-    assert {r[0]: r[1] for r in info} == _tables(aov_warehouse)
+    assert {r[0]: r[1] for r in info} == {n: rows for n, rows in _tables(aov_warehouse).items()
+                                          if not _is_record_table(n)}
     assert {(r[2], str(r[3])) for r in info} == {(str(aov_warehouse.resolve()), "2025-03-01")}
 
 

@@ -20,6 +20,12 @@ from orchestration.publish.sql import literal, qualified
 
 COPIED_SCHEMAS = ("marts", "reference")
 
+# The per-record KPI tables (kpi_<family>__records: one row per order, ticket, lead... per metric) are
+# the dbt models' working rows, about 70% of the marts' rows and of a publish's time. Dashboards read the
+# monthly and before/after marts, the facts and the dimensions; a drill-down to the records can ask for
+# them (publish --with-records) or read the build warehouse while no build runs (docs/bi.md).
+RECORD_TABLES = r"^kpi_.+__records$"
+
 
 @dataclass(frozen=True)
 class SourceTable:
@@ -31,17 +37,20 @@ class SourceTable:
         return f"{self.schema}.{self.name}"
 
 
-def source_tables(con: duckdb.DuckDBPyConnection, source_catalog: str) -> list[SourceTable]:
-    """Tables and views of the copied schemas in the attached source, in name order."""
+def source_tables(con: duckdb.DuckDBPyConnection, source_catalog: str,
+                  with_records: bool = False) -> list[SourceTable]:
+    """Tables and views of the copied schemas in the attached source, in name order; the per-record KPI
+    tables only ``with_records``."""
     schemas = ", ".join(literal(s) for s in COPIED_SCHEMAS)
     rows = con.execute(
         f"""
         select table_schema, table_name
         from information_schema.tables
         where table_catalog = ? and table_schema in ({schemas})
+          and (? or not (table_schema = 'marts' and regexp_matches(table_name, {literal(RECORD_TABLES)})))
         order by table_schema, table_name
         """,
-        [source_catalog],
+        [source_catalog, with_records],
     ).fetchall()
     return [SourceTable(schema, name) for schema, name in rows]
 

@@ -62,9 +62,11 @@ class PublishResult:
 
 
 def publish(
-    source_db: Path, serving_db: Path, *, storage_version: str = SERVING_STORAGE_VERSION
+    source_db: Path, serving_db: Path, *, storage_version: str = SERVING_STORAGE_VERSION,
+    with_records: bool = False,
 ) -> PublishResult:
-    """Copy the marts and reference tables of ``source_db`` into ``serving_db``, atomically.
+    """Copy the marts and reference tables of ``source_db`` into ``serving_db``, atomically; the
+    per-record KPI tables (``kpi_<family>__records``) only ``with_records`` (copy.RECORD_TABLES says why).
 
     Raises PublishError when the source is missing, not built (no
     mart_kpi_before_after / mart_kpi_monthly / kpi_definitions), or held for
@@ -83,7 +85,7 @@ def publish(
         con = duckdb.connect(":memory:")
         try:
             _attach(con, source, temporary, storage_version)
-            tables = source_tables(con, _SOURCE)
+            tables = source_tables(con, _SOURCE, with_records)
             missing = [name for name in REQUIRED_TABLES if name not in {t.qualified_name for t in tables}]
             if missing:
                 raise PublishError(
