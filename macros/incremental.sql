@@ -54,7 +54,41 @@
     existing rows reprocesses every row, so that changing crm_timezone or
     reporting_currency never leaves a fact half old, half new. -#}
 {% macro incremental_settings_key() -%}
-    {{- 'crm_timezone=' ~ crm_timezone() ~ ';reporting_currency=' ~ reporting_currency() -}}
+    {{- 'crm_timezone=' ~ crm_timezone() ~ ';reporting_currency=' ~ reporting_currency()
+        ~ ';raw_rows_deleted=' ~ raw_rows_deleted() -}}
+{%- endmacro %}
+
+{#- Deletes. A complete export (export.yml `complete: true`, e.g. an API
+    snapshot) deletes from raw the records the CRM deleted; the loader counts
+    them in raw.load_log.rows_deleted. An incremental build cannot see a
+    deletion (nothing was loaded), and a deleted row also changes the values
+    of others (a customer's purchase sequence, an order's lines). So the
+    running total of deleted raw rows is part of the settings key above: when
+    it grows, every incremental fact reprocesses every row once, and
+    delete_vanished_rows (a post-hook) removes the rows whose record is gone.
+    0 without a load_log (Spark's raw Parquet) or before dbt's execute phase. -#}
+{% macro raw_rows_deleted() -%}
+    {%- if not execute -%}{{ return(0) }}{%- endif -%}
+    {%- set load_log = adapter.get_relation(database=target.database, schema='raw', identifier='load_log') -%}
+    {%- if load_log is none -%}{{ return(0) }}{%- endif -%}
+    {%- set column_names = adapter.get_columns_in_relation(load_log) | map(attribute='name') | map('lower') | list -%}
+    {%- if 'rows_deleted' not in column_names -%}{{ return(0) }}{%- endif -%}
+    {%- set total = run_query('select coalesce(sum(rows_deleted), 0) from ' ~ load_log).columns[0].values()[0] -%}
+    {{ return(total | int) }}
+{%- endmacro %}
+
+{#- Post-hook of an incremental fact: delete its rows whose key its source no
+    longer has (the record was deleted from raw). Runs only on incremental
+    builds of a warehouse where a load ever deleted rows; elsewhere it is an
+    empty statement and costs nothing. -#}
+{% macro delete_vanished_rows(source_relation, key_columns) -%}
+    {%- if is_incremental() and raw_rows_deleted() > 0 -%}
+    delete from {{ this }}
+    where not exists (
+        select 1 from {{ source_relation }} as kept
+        where {% for key in key_columns %}{{ 'and ' if not loop.first }}kept.{{ key }} = {{ this }}.{{ key }} {% endfor %}
+    )
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The earliest _loaded_at that this build must reprocess: the fact's

@@ -110,7 +110,9 @@ def write_snapshot(
             con.close()
         (staging / "export.yml").write_text(
             "# written by crm-impact extract: the API's timestamps are UTC\n"
-            f"source_timezone: UTC\nexported_at: {exported_at:%Y-%m-%dT%H:%M:%S}\n", encoding="utf-8")
+            f"source_timezone: UTC\nexported_at: {exported_at:%Y-%m-%dT%H:%M:%S}\n"
+            # the snapshot is the CRM's whole current state: a record missing from it was deleted there
+            "complete: true\n", encoding="utf-8")
         for part in staging.glob("*.csv.part"):
             part.rename(part.with_suffix(""))
         _swap(staging, out_dir)

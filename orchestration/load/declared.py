@@ -16,6 +16,8 @@ which values were declared and which detected.
     encoding: windows-1251       # utf-8, utf-16, windows-1251, windows-1252, ...
     source_timezone: Europe/Kyiv # zone of naive timestamps
     exported_at: 2025-03-31T18:00:00   # when the export was made (events after it are future-dated)
+    complete: true               # each file holds every record of its table: rows missing from it were
+                                 # deleted in the CRM and are deleted from raw (default false: upsert only)
 
 An unknown key is an error, not ignored: a misspelt ``decimal_seperator``
 would otherwise load every amount wrong without a word.
@@ -53,6 +55,7 @@ class ExportSettings:
     encoding: str | None = None  # a Python codec name, normalised (cp1251, utf-8, ...)
     source_timezone: str | None = None
     exported_at: dt.datetime | dt.date | None = None  # a date means the end of that day (local)
+    complete: bool | None = None  # True: a record missing from a file was deleted (loader.delete_absent_rows)
     path: Path | None = None  # the export.yml it came from
 
     def declared(self) -> dict[str, str]:
@@ -136,6 +139,10 @@ def read_export_settings(directory: Path) -> ExportSettings:
             values[key] = text
         elif key == "exported_at":
             values[key] = _parse_exported_at(path, raw)
+        elif key == "complete":
+            if not isinstance(raw, bool):
+                raise _fail(path, key, f"{raw!r} is not true or false")
+            values[key] = raw
     settings = ExportSettings(**values)
     if settings.decimal_separator and settings.decimal_separator == settings.thousands_separator:
         raise _fail(path, "thousands_separator", "must differ from decimal_separator")

@@ -49,7 +49,7 @@ from orchestration.load.read import FileColumns, file_columns, read_text
 from orchestration.load.report import LoadReport, TableReport
 from orchestration.load.schema import ensure_schema, ensure_table, qualified
 from orchestration.load.sql import ident, literal
-from orchestration.load.upsert import quarantine_rows, upsert_rows
+from orchestration.load.upsert import delete_absent_rows, quarantine_rows, upsert_rows
 from orchestration.load.validate import Cutoff, Stage, stage_sql
 from orchestration.load.values import detect_value_format
 from orchestration.load.warehouse import connect
@@ -324,6 +324,7 @@ def _load_table(
                           fx_table=qualified("fx_rates")))
     con.execute(f"DROP TABLE {ident(_TEXT_TABLE)}")
     rows_loaded = upsert_rows(con, stage, extras_in_raw, source_file=source_file, loaded_at=loaded_at)
+    rows_deleted = delete_absent_rows(con, stage) if prep.settings.complete else 0
     rows_quarantined = quarantine_rows(con, stage, load_id=load_id, source_file=source_file, loaded_at=loaded_at)
     found = tuple(causes(con, _STAGE_TABLE, table)) if rows_quarantined else ()
     verdict = TableVerdict(source.label, table, rows_read, rows_quarantined, found)
@@ -334,10 +335,10 @@ def _load_table(
         raise RuntimeError(f"{source.path}: {rows_read} rows read but {rows_loaded} loaded + "
                            f"{rows_quarantined} quarantined; the load was rolled back")
     log.write_log(con, status="loaded", rows_read=rows_read, rows_loaded=rows_loaded,
-                  rows_quarantined=rows_quarantined, **common)
+                  rows_quarantined=rows_quarantined, rows_deleted=rows_deleted, **common)
     described = {**(cols.layout.describe() if cols.layout else {}), **values.describe()}
     if source.sheet is not None:
         described = {"sheet": repr(source.sheet), **described}
     return TableReport(table.name, source.path, "loaded", rows_read, rows_loaded, rows_quarantined, checksum,
                        label=source.label, format=described, causes=found,
-                       mapped=cols.mapping is not None), verdict
+                       mapped=cols.mapping is not None, rows_deleted=rows_deleted), verdict

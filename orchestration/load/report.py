@@ -38,6 +38,7 @@ class TableReport:
     format: dict[str, str] = field(default_factory=dict)  # setting -> 'value (declared|detected|...)'
     causes: tuple[Cause, ...] = ()  # quarantined rows by column and rule, most frequent first
     mapped: bool = False  # read through a mapping preset
+    rows_deleted: int = 0  # raw rows the file no longer holds, deleted (a complete export, export.yml)
 
     @property
     def quarantined_share(self) -> float:
@@ -103,6 +104,10 @@ class LoadReport:
         if total.rows_quarantined:
             lines.append(f"  {total.rows_quarantined:,} rows quarantined: see raw.quarantine where load_id = "
                          f"'{self.load_id}'")
+        deleted = [t for t in self.tables if t.rows_deleted]
+        if deleted:
+            lines.append("  deleted (no longer in the complete export): "
+                         + ", ".join(f"{t.table} {t.rows_deleted:,}" for t in deleted))
         if self.declared:
             lines.append("  declared in export.yml: " + ", ".join(f"{k} {v!r}" for k, v in self.declared.items()))
         for t in self.tables:

@@ -49,6 +49,7 @@ LOAD_LOG_COLUMNS: tuple[tuple[str, str], ...] = (
     ("reporting_currency", "VARCHAR"),  # setting the file was loaded with
     ("fingerprint", "VARCHAR"),  # checksum + settings: equal fingerprint = 'unchanged'
     ("exported_at", "TIMESTAMP"),  # UTC; export.yml's exported_at, NULL when not declared (dbt's calendar reads it)
+    ("rows_deleted", "BIGINT"),  # raw rows the file no longer holds, deleted (export.yml complete: true); else 0
 )
 
 

@@ -2,7 +2,8 @@
 
 Upsert by primary key, as DELETE of the keys in the file followed by INSERT:
 rows whose key is already in raw are replaced, new keys are added, and keys
-the file does not mention stay (exports can be incremental). DuckDB's
+the file does not mention stay (exports can be incremental) -- unless the export
+declares itself complete (``delete_absent_rows``). DuckDB's
 ``INSERT OR REPLACE`` would need a PRIMARY KEY index on every raw table; a
 delete-then-insert inside the load's transaction gives the same result with
 one hash join and no index to maintain.
@@ -71,6 +72,22 @@ def upsert_rows(
     )
     con.execute(f"DROP TABLE {changed}")
     return int(valid_rows)
+
+
+def delete_absent_rows(con: duckdb.DuckDBPyConnection, stage: Stage) -> int:
+    """Delete the raw rows whose key the file does not hold at all: for an export declared ``complete``
+    (export.yml), whose files hold every record of their tables, such as the API snapshots of
+    ``crm-impact extract``. A record the CRM deleted is then gone from raw as well.
+
+    A key counts as held when any row of the file carries it, loaded or quarantined: a record whose new
+    version was quarantined keeps its previous version rather than vanishing. Returns the rows deleted.
+    """
+    table = stage.cols.table
+    target = qualified(table.name)
+    held = " AND ".join(f"{target}.{ident(k)} = f.{stage.typed(k)}" for k in table.primary_key)
+    before = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
+    con.execute(f"DELETE FROM {target} WHERE NOT EXISTS (SELECT 1 FROM {ident(stage.name)} AS f WHERE {held})")
+    return int(before - con.execute(f"SELECT count(*) FROM {target}").fetchone()[0])
 
 
 def quarantine_rows(

@@ -2,7 +2,8 @@
     materialized=incremental_materialization(),
     unique_key='activity_id',
     incremental_strategy=incremental_strategy(),
-    on_schema_change='append_new_columns'
+    on_schema_change='append_new_columns',
+    post_hook="{{ delete_vanished_rows(ref('stg_crm__activities'), ['activity_id']) }}"
 ) }}
 -- the incremental filter reads these (dbt cannot see refs inside is_incremental()):
 -- depends_on: {{ ref('stg_crm__activities') }}
