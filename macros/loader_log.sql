@@ -106,3 +106,14 @@
         coalesce({{ loader_column(quarantine, 'rule', dbt.type_string()) }}, 'unknown')
     {%- endif %}
 {%- endmacro %}
+
+{#- True when the dbt var `name` was given for this invocation (--vars, which
+    `crm-impact build --go-live`, Dagster's run config and the settings pass
+    only for the settings given), not taken from dbt_project.yml's default. -#}
+{% macro setting_given(name) -%}
+    {%- set given = invocation_args_dict.get('vars') or {} -%}
+    {%- if given is string -%}
+        {%- set given = fromyaml(given) or {} -%}
+    {%- endif -%}
+    {{ return(name in given) }}
+{%- endmacro %}
