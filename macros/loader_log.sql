@@ -1,16 +1,24 @@
 {#- What the loader recorded about the load behind the warehouse, for the
     marts that explain a quarantine or a missing table. The loader writes
     raw.load_log (one row per contract table per load) and raw.quarantine (one
-    row per rejected source row) next to the raw tables; neither is a dbt
-    source, because the Spark raw layer is Parquet of the contract tables only
-    (orchestration/spark/raw_parquet.py) and a warehouse loaded by another
-    tool has neither. Where a table or a column is missing, these macros give
-    a query with the same columns and no rows, so every model builds on every
-    engine and says "not recorded" instead of failing. -#}
+    row per rejected source row) next to the raw tables. Neither is a dbt
+    source (a source is an asset of the contract in Dagster, and a warehouse
+    loaded by another tool has neither): where a table is missing (or a
+    column, from an older loader), these macros give a query with the same
+    columns and no rows, so every model builds and says "not recorded"
+    instead of failing. -#}
 
 {#- The relation raw.<identifier> with its lower-case column names, or none
-    (dbt's parse phase, or no such table). -#}
+    (dbt's parse phase, or no such table). On Spark the raw layer is Parquet
+    folders (orchestration/spark/raw_parquet.py writes load_log and quarantine
+    beside the contract tables), read in place: a raw layer without them
+    fails the build naming the missing path - write it again with
+    `crm-impact load --spark`. -#}
 {% macro loader_table(identifier) -%}
+    {{ return(adapter.dispatch('loader_table', 'crm_impact')(identifier)) }}
+{%- endmacro %}
+
+{% macro default__loader_table(identifier) -%}
     {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
@@ -20,6 +28,20 @@
     {%- endif -%}
     {%- set names = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
     {{ return({'relation': relation, 'columns': names}) }}
+{%- endmacro %}
+
+{% macro spark__loader_table(identifier) -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set relation = "parquet.`" ~ spark_raw_folder() ~ "/" ~ identifier ~ "`" -%}
+    {%- set names = run_query("select * from " ~ relation ~ " limit 0").column_names | map('lower') | list -%}
+    {{ return({'relation': relation, 'columns': names}) }}
+{%- endmacro %}
+
+{#- The folder of the Spark raw layer (one folder of Parquet files per table). -#}
+{% macro spark_raw_folder() -%}
+    {{ return(var('spark_raw_path', env_var('CRM_IMPACT_SPARK_HOME', 'warehouse/spark') ~ '/raw')) }}
 {%- endmacro %}
 
 {#- The column `name` of a loader table when it has it, else a typed NULL
@@ -55,7 +77,7 @@
         case when latest.load_id is null then 'absent' else 'loaded' end as load_status,
         latest.source_file,
         latest.load_id,
-        latest.loaded_at,
+        cast(latest.loaded_at as {{ dbt.type_timestamp() }}) as loaded_at,
         cast(latest.rows_read as {{ dbt.type_bigint() }}) as rows_read,
         cast(latest.rows_loaded as {{ dbt.type_bigint() }}) as rows_loaded,
         cast(latest.rows_quarantined as {{ dbt.type_bigint() }}) as rows_quarantined,

@@ -42,8 +42,8 @@ EXPENSES[2] = 1_000_000_000  # 2015-03
 EXPECTED_AVAILABILITY = {
     "orders": ("available", None),
     "tickets": ("absent", "the export has no tickets file"),
-    "surveys": ("empty", "the export's surveys file has a header but no rows"),
-    "documents": ("quarantined", "all 3 rows of the export's documents file were quarantined by the load"),
+    "surveys": ("empty", "the surveys file of the export has a header but no rows"),
+    "documents": ("quarantined", "all 3 rows of the documents file were quarantined by the load"),
     "operating_expenses": ("outside_window",
                            "operating_expenses has 12 rows but none inside the analysis window 2024-01 .. 2025-02"),
 }
@@ -134,7 +134,7 @@ def test_the_load_mart_counts_what_the_loader_read_loaded_and_quarantined(messy)
 def test_a_go_live_overridden_by_crm_rollout_is_said_once(messy):
     db, printed = messy
     line = ("the go-live 2024-05-01 given as a setting is not used: the export has a crm_rollout table, "
-            "and the company's go-live 2024-09-01 comes from it")
+            "and the go-live of the company, 2024-09-01, comes from it")
     assert printed.count("Note: " + line + ".") == 1
     assert query(db, "select setting_name, given_value, used_value, note from marts.mart_data_quality_settings") \
         == [("crm_go_live_date", "2024-05-01", "2024-09-01", line)]
@@ -193,7 +193,7 @@ def test_the_report_lists_the_outliers_with_their_months(messy_report):
 def test_the_report_notes_the_overridden_go_live(messy_report):
     note = re.search(r"<p class='notice' id='setting-note'>(.*?)</p>", messy_report, re.S).group(1)
     assert _text(note) == ("The go-live 2024-05-01 given as a setting is not used: the export has a crm_rollout "
-                           "table, and the company's go-live 2024-09-01 comes from it.")
+                           "table, and the go-live of the company, 2024-09-01, comes from it.")
 
 
 def test_a_clean_load_says_nothing_in_red(aov_warehouse, tmp_path):
@@ -206,3 +206,21 @@ def test_a_clean_load_says_nothing_in_red(aov_warehouse, tmp_path):
                                   "from marts.mart_data_quality_load")
     assert shares == [(0.0, False)]
     assert query(aov_warehouse, "select count(*) from marts.mart_data_quality_settings") == [(0,)]
+
+
+def test_the_spark_raw_layer_carries_the_load_log_and_the_quarantine(messy, tmp_path):
+    """Spark reads the loader's bookkeeping from the raw Parquet (macros/loader_log.sql), so its marts say
+    what DuckDB's say."""
+    import duckdb
+
+    from orchestration.spark import write_raw_parquet
+
+    db, _ = messy
+    written = write_raw_parquet(db, tmp_path / "raw")
+    assert sorted(written) == sorted(t.name for t in TABLES)  # the contract tables are what is counted
+    with duckdb.connect() as con:
+        for table in ("load_log", "quarantine"):
+            parquet = con.execute(f"select * from read_parquet('{tmp_path / 'raw' / table}/*.parquet') "
+                                  "order by all").fetchall()
+            assert parquet == query(db, f"select * from raw.{table} order by all"), table
+    assert len(query(db, "select * from raw.quarantine")) == 3

@@ -82,15 +82,15 @@ select
     case availability.availability
         when 'available' then cast(null as {{ dbt.type_string() }})
         when 'absent' then 'the export has no ' || needs.source_table || ' file'
-        when 'empty' then 'the export''s ' || needs.source_table || ' file has a header but no rows'
+        when 'empty' then 'the ' || needs.source_table || ' file of the export has a header but no rows'
         when 'quarantined' then 'all ' || cast(availability.rows_read as {{ dbt.type_string() }})
-            || ' rows of the export''s ' || needs.source_table || ' file were quarantined by the load'
+            || ' rows of the ' || needs.source_table || ' file were quarantined by the load'
         when 'outside_window' then needs.source_table || ' has ' || cast(availability.row_count as {{ dbt.type_string() }})
             || ' rows but none inside the analysis window '
             || substring(cast(availability.first_month as {{ dbt.type_string() }}), 1, 7) || ' .. '
             || substring(cast(availability.last_complete_month as {{ dbt.type_string() }}), 1, 7)
         else 'the export has no rows in ' || needs.source_table
-    end as availability_reason
+    end as availability_reason  -- no apostrophes: Spark reads 'a''b' as two literals
 from {{ ref('kpi_source_tables') }} as needs
 inner join availability
     on needs.source_table = availability.source_table

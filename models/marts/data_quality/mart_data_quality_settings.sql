@@ -10,7 +10,8 @@
         ~ " where scope_type = 'company' and not is_from_settings") %}
     {%- if used.rows | length > 0 %}
         {{ log("Note: the go-live " ~ crm_go_live_date() ~ " given as a setting is not used: the export has a "
-               ~ "crm_rollout table, and the company's go-live " ~ used.rows[0][0] ~ " comes from it.", info=True) }}
+               ~ "crm_rollout table, and the go-live of the company, " ~ used.rows[0][0] ~ ", comes from it.",
+               info=True) }}
     {%- endif %}
 {%- endif %}
 with company as (
@@ -23,9 +24,9 @@ select
     cast('crm_go_live_date' as {{ dbt.type_string() }}) as setting_name,
     cast('{{ crm_go_live_date() }}' as {{ dbt.type_string() }}) as given_value,
     cast(go_live_date as {{ dbt.type_string() }}) as used_value,
-    cast('the export''s crm_rollout table' as {{ dbt.type_string() }}) as used_from,
+    cast('the crm_rollout table of the export' as {{ dbt.type_string() }}) as used_from,
     'the go-live {{ crm_go_live_date() }} given as a setting is not used: the export has a crm_rollout table, '
-        || 'and the company''s go-live ' || cast(go_live_date as {{ dbt.type_string() }}) || ' comes from it'
+        || 'and the go-live of the company, ' || cast(go_live_date as {{ dbt.type_string() }}) || ', comes from it'
         as note
 from company
 where {{ 'true' if go_live_given else 'false' }}
