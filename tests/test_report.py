@@ -107,7 +107,7 @@ def test_report_header_scorecard_and_payback_note(report_html, aov_warehouse):
         assert family in page
     # the AOV export has no CRM costs: nothing to pay back, and the page says why
     assert query(aov_warehouse, "select coalesce(max(cumulative_crm_costs), 0) from marts.mart_crm_payback") == [(0,)]
-    assert "Payback not available: the export has no CRM costs" in page
+    assert "Payback not available: the export has no CRM costs (the export has no crm_costs file)" in page
     assert 'id="chart-payback"' not in page
 
 

@@ -222,8 +222,12 @@ def _payback_section(data: ReportData) -> str:
     if not data.payback:
         return title + '<p class="unavailable">Payback not available: marts.mart_crm_payback has no months yet.</p>'
     if not any(p.cumulative_crm_costs for p in data.payback):
+        roi = next((m for m in data.metrics if m.metric_id == "crm_roi"), None)
+        # the mart's reason tells absent, empty, quarantined and outside the window apart
+        why = _e(roi.verdict_reason) if roi is not None and roi.verdict_reason else \
+            "its <code>crm_costs</code> table is missing or empty"
         return (title + '<p class="unavailable">Payback not available: the export has no CRM costs '
-                "(its <code>crm_costs</code> table is missing or empty), so there is nothing to pay back.</p>")
+                f"({why}), so there is nothing to pay back.</p>")
     last = data.payback[-1]
     payback = next((m for m in data.metrics if m.metric_id == "crm_payback_months"), None)
     roi = next((m for m in data.metrics if m.metric_id == "crm_roi"), None)
