@@ -224,3 +224,20 @@ def test_the_spark_raw_layer_carries_the_load_log_and_the_quarantine(messy, tmp_
                                   "order by all").fetchall()
             assert parquet == query(db, f"select * from raw.{table} order by all"), table
     assert len(query(db, "select * from raw.quarantine")) == 3
+
+
+def test_the_demo_export_overrides_no_setting_and_feeds_every_kpi(demo_warehouse):
+    """The demo has a crm_rollout table but the build gave no go-live: nothing was overridden. Every table
+    a KPI needs has rows inside the window, and the load behind it is accounted for table by table."""
+    assert query(demo_warehouse, "select count(*) from marts.mart_data_quality_settings") == [(0,)]
+    assert query(demo_warehouse, "select distinct availability from intermediate.int_kpi__source_availability") \
+        == [("available",)]
+    load = {r[0]: r[1:] for r in query(demo_warehouse, "select table_name, load_status, rows_read, rows_loaded, "
+                                                       "rows_quarantined from marts.mart_data_quality_load")}
+    assert set(load) == {t.name for t in TABLES}
+    for table, (status, read, loaded, quarantined) in load.items():
+        assert status == "loaded" and read > 0 and read == loaded + quarantined, table
+        assert loaded == query(demo_warehouse, f"select count(*) from raw.{table}")[0][0], table
+    quarantined = dict(query(demo_warehouse, "select table_name, sum(row_count) from marts.mart_data_quality_quarantine "
+                                             "group by 1"))
+    assert quarantined == {t: q for t, (_, _, _, q) in load.items() if q}
