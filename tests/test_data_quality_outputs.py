@@ -241,3 +241,24 @@ def test_the_demo_export_overrides_no_setting_and_feeds_every_kpi(demo_warehouse
     quarantined = dict(query(demo_warehouse, "select table_name, sum(row_count) from marts.mart_data_quality_quarantine "
                                              "group by 1"))
     assert quarantined == {t: q for t, (_, _, _, q) in load.items() if q}
+
+
+def test_an_unchanged_reload_keeps_the_counts_of_the_file_behind_the_rows(tmp_path):
+    """Loading the same export again skips every file ('unchanged', counts 0 in raw.load_log); the marts still
+    show the load that read the files, and its quarantine, not the second load's zeros."""
+    db = tmp_path / "crm.duckdb"
+    first = load_export(FIXTURES / "exports" / "bad_rows", db)
+    second = load_export(FIXTURES / "exports" / "bad_rows", db)
+    assert {t.status for t in second.tables if t.file} == {"unchanged"}
+    build(None, select=["mart_data_quality_load", "mart_data_quality_quarantine"], db_path=db,
+          artifacts=tmp_path / "target")
+    loaded = [t for t in first.tables if t.status == "loaded"]
+    assert loaded and any(t.rows_quarantined for t in loaded)
+    assert sorted(query(db, "select table_name, load_id, rows_read, rows_loaded, rows_quarantined "
+                            "from marts.mart_data_quality_load where load_status = 'loaded'")) == \
+        sorted((t.table, first.load_id, t.rows_read, t.rows_loaded, t.rows_quarantined) for t in loaded)
+    assert dict(query(db, "select table_name, sum(row_count) from marts.mart_data_quality_quarantine group by 1")) \
+        == {t.table: t.rows_quarantined for t in loaded if t.rows_quarantined}
+    # the reasons by rule, as the loader counted them (limits.causes)
+    assert sorted(query(db, "select table_name, column_name, rule, row_count from marts.mart_data_quality_quarantine")) \
+        == sorted((t.table, c.column, c.rule, c.rows) for t in loaded for c in t.causes)
