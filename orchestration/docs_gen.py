@@ -96,7 +96,7 @@ EXPORT_YML: dict[str, tuple[str, str]] = {
     "encoding": ("the encoding of the text files, any Python codec (`windows-1251`, `utf-16`, ...)",
                  "detected per file"),
     "source_timezone": ("the IANA zone of naive timestamps, e.g. `Europe/Kyiv`",
-                        "the load's `--timezone` if given (it wins over export.yml), else UTC"),
+                        "the load's `--source-timezone` if given (it wins over export.yml), else UTC"),
     "exported_at": ("when the export was made (a bare date = the end of that day)",
                     "the load time: events after it are quarantined as future-dated, and the last month of the "
                     "data counts as complete only when the data reach its last day"),

@@ -38,7 +38,7 @@ def _materialize(export, db, **config) -> None:
 def test_the_timezone_is_not_given_by_default():
     from orchestration.defs.raw_tables import LoadConfig
 
-    assert LoadConfig().timezone is None
+    assert LoadConfig().source_timezone is None
 
 
 def test_export_yml_source_timezone_wins_when_the_run_config_gives_none(kyiv_export, tmp_path):
@@ -48,8 +48,8 @@ def test_export_yml_source_timezone_wins_when_the_run_config_gives_none(kyiv_exp
     assert query(db, "select created_at from raw.orders where order_id = 'o1'") == [(dt.datetime(2024, 1, 10, 10),)]
 
 
-def test_a_timezone_in_the_run_config_still_overrides_export_yml(kyiv_export, tmp_path):
+def test_a_source_timezone_in_the_run_config_still_overrides_export_yml(kyiv_export, tmp_path):
     db = tmp_path / "crm.duckdb"
-    _materialize(kyiv_export, db, timezone="UTC")
+    _materialize(kyiv_export, db, source_timezone="UTC")
     assert query(db, "select distinct timezone from raw.load_log") == [("UTC",)]
     assert query(db, "select created_at from raw.orders where order_id = 'o1'") == [(dt.datetime(2024, 1, 10, 12),)]
