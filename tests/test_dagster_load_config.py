@@ -25,11 +25,12 @@ def kyiv_export(tmp_path):
 
 
 def _materialize(export, db, **config) -> None:
+    from orchestration.defs.dbt_models import AnalysisSettingsResource
     from orchestration.defs.raw_tables import raw_crm_tables
 
     with warehouse_env(db):
         result = dg.materialize(
-            [raw_crm_tables],
+            [raw_crm_tables], resources={"analysis_settings": AnalysisSettingsResource()},
             run_config={"ops": {"raw_crm_tables": {"config": {"export_dir": str(export), **config}}}},
         )
     assert result.success
