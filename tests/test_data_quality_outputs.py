@@ -177,6 +177,8 @@ def test_the_report_says_an_accepted_quarantine_in_red(messy_report):
 
 
 def test_the_report_says_the_partial_month_was_left_out(messy_report):
+    # the header's data period is the analysis window, not the span of the series (expenses reach 2015)
+    assert "<dt>Data period</dt><dd>2024-01 … 2025-02 <a href='#analysis-window'>" in messy_report
     window = _text(re.search(r"<p id='analysis-window'>(.*?)</p>", messy_report, re.S).group(1))
     assert "The analysis counts the months 2024-01 … 2025-02; the last complete month is 2025-02." in window
     assert "The partial month 2025-03 was left out: the export ends 2025-03-15 23:59 (exported_at in export.yml)" \

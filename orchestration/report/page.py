@@ -96,7 +96,12 @@ def _previous_month(month: dt.date) -> dt.date:
 
 def _header(data: ReportData, generated_at: dt.datetime) -> str:
     company = data.company
-    rows: list[tuple[str, str]] = [("Data period", f"{_month(data.first_month)} … {_month(data.last_month)}")]
+    window = data.quality.window
+    # the analysis window when the build has one (a monthly series can reach beyond it: expenses before the
+    # first event, the partial month left out); else the span of the monthly series
+    period = (f"{_month(window.first_month)} … {_month(window.last_complete_month)}" if window is not None
+              else f"{_month(data.first_month)} … {_month(data.last_month)}")
+    rows: list[tuple[str, str]] = [("Data period", f"{period} <a href='#analysis-window'>(which months)</a>")]
     if company is not None:
         origin = ("the crm_go_live_date setting (the export has no crm_rollout table)"
                   if company.is_from_settings else "the export's crm_rollout table")
