@@ -22,7 +22,7 @@
         {%- set spark_home = env_var('CRM_IMPACT_SPARK_HOME', 'warehouse/spark') -%}
         {#- source name -> (schema, folder, lineage columns the writer adds) -#}
         {%- set written_by_python = {
-            'crm': ('raw', var('spark_raw_path', spark_home ~ '/raw'), ', _source_file string, _loaded_at timestamp'),
+            'crm': ('raw', spark_raw_folder(), ', _source_file string, _loaded_at timestamp'),
             'estimates': ('estimates', spark_home ~ '/estimates', ''),
         } -%}
         {%- for source_name, (schema, folder, lineage) in written_by_python.items() -%}

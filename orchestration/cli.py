@@ -195,7 +195,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from orchestration.dbt_runner import DbtFailure, build
-    from orchestration.scorecard import print_scorecard, read_scorecard
+    from orchestration.scorecard import print_scorecard, read_load, read_scorecard
 
     print(f"Loading the demo export {paths.DEMO_EXPORT} into {paths.warehouse_path()}")
     status = _load(paths.DEMO_EXPORT, args)
@@ -210,7 +210,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if status:
         return status
     report = _report()
-    print_scorecard(read_scorecard(paths.warehouse_path()))
+    print_scorecard(read_scorecard(paths.warehouse_path()), read_load(paths.warehouse_path()))
     print(f"Warehouse (build):   {paths.warehouse_path()}")
     print(f"Serving file (BI):   {paths.serving_path()}")
     print(f"Report:              {report}")

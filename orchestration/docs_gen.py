@@ -1,10 +1,13 @@
 """Generate the user documentation of the KPI catalog and the export format.
 
-``docs/kpis.md`` and ``docs/export_format.md`` are hand-written prose with
-generated tables in between. The tables come from the sources of truth - the
-seeds ``kpi_families.csv``, ``kpi_definitions.csv``, ``kpi_source_tables.csv``
-and the raw contract ``orchestration/contract.py`` - so that the docs cannot
-drift from what the code does: ``tests/test_docs_generated.py`` fails when a
+``docs/kpis.md``, ``docs/export_format.md`` and ``docs/loader.md`` are
+hand-written prose with generated tables in between. The tables come from the
+sources of truth - the seeds ``kpi_families.csv``, ``kpi_definitions.csv``,
+``kpi_source_tables.csv``, the raw contract ``orchestration/contract.py``, and
+what the loader reads: the file formats (``load/discover.py``), the keys of
+export.yml (``load/declared.py``), the quarantine limit (``load/limits.py``)
+and the shipped presets (``load/presets/``) - so that the docs cannot drift
+from what the code does: ``tests/test_docs_generated.py`` fails when a
 committed doc differs from what this module generates.
 
 A generated block sits between two HTML comments that Markdown does not show::
@@ -21,12 +24,14 @@ or the contract; ``--check`` only reports which docs are stale.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from orchestration import catalog, contract
+from orchestration.load import declared, discover, limits, mapping
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DOCS = PROJECT_ROOT / "docs"
@@ -55,15 +60,46 @@ AGGREGATIONS: dict[str, str] = {
     "payback": "cumulative from the first CRM cost (`mart_crm_payback`)",
 }
 
-# How each logical type of the contract is written in a file.
+# How each logical type of the contract is written in a file (load/values.py detects the variants per file).
 TYPE_FORMATS: dict[str, str] = {
     "text": "any text; trimmed; IDs keep their case",
     "timestamp": "ISO 8601, e.g. `2025-03-01T09:15:00`, `2025-03-01 09:15`, `2025-03-01T09:15:00Z`, "
-                 "`2025-03-01T09:15:00+02:00`; without an offset it is read in the load's time zone",
-    "date": "`YYYY-MM-DD`",
-    "decimal": "`.` as the decimal mark, e.g. `1250.50`; no thousands separators",
+                 "`2025-03-01T09:15:00+02:00`; day-first with dots, `01.03.2025 09:15`; slash dates as for "
+                 "dates; without an offset it is read in the export's time zone (`source_timezone`)",
+    "date": "`YYYY-MM-DD`; day-first with dots, `31.12.2024`; slash dates (`31/12/2024`) when the file shows "
+            "their order or export.yml declares `date_format`",
+    "decimal": "`.` or `,` as the decimal mark (a decimal comma is detected, or declared with "
+               "`decimal_separator`); digits grouped by spaces (`1 234,50`), or by the other mark when the "
+               "decimal mark is known (`1,234.50`, `1.234,50`); no currency signs or units",
     "int": "a whole number (`2.0` is read as 2)",
     "bool": "`true`, `false`, `1` or `0`, in any case",
+}
+
+# What each reader of load/discover.py FORMATS reads, for a person choosing how to export.
+FILE_FORMATS: dict[str, str] = {
+    "csv": "text with a header row; delimiter `,` `;` tab or `|` (sniffed, or `delimiter`); UTF-8 with or "
+           "without a byte order mark, UTF-16 with one, Windows-1251 or -1252 (detected, or `encoding`)",
+    "excel": "a workbook named like the table (its one sheet, or the sheet named like the table), or any "
+             "workbook with one sheet per table; the header is the sheet's first row",
+    "jsonl": "JSON Lines: one object per line, its keys the columns",
+    "parquet": "Parquet; every column is read as text and validated like CSV text",
+}
+
+# What each key of export.yml (load/declared.py ExportSettings) declares, and what holds without it.
+EXPORT_YML: dict[str, tuple[str, str]] = {
+    "delimiter": ("the delimiter of the CSV files: `,` `;` `|` or `tab`", "sniffed per file"),
+    "decimal_separator": ("the decimal mark: `.` or `,`", "detected per file; `.` when nothing shows"),
+    "thousands_separator": ("the digit grouping mark: space, nbsp, `'`, `,`, `.` or `\"\"` for none",
+                            "spaces always; the other mark where the decimal mark is known"),
+    "date_format": ("a strptime format of the date part, e.g. `%d/%m/%Y`", "ISO and `31.12.2024` always; "
+                    "slash dates when the file shows their order"),
+    "encoding": ("the encoding of the text files, any Python codec (`windows-1251`, `utf-16`, ...)",
+                 "detected per file"),
+    "source_timezone": ("the IANA zone of naive timestamps, e.g. `Europe/Kyiv`",
+                        "the load's `--source-timezone` if given (it wins over export.yml), else UTC"),
+    "exported_at": ("when the export was made (a bare date = the end of that day)",
+                    "the load time: events after it are quarantined as future-dated, and the last month of the "
+                    "data counts as complete only when the data reach its last day"),
 }
 
 
@@ -200,6 +236,45 @@ def export_tables() -> str:
     return "\n".join(out).rstrip("\n")
 
 
+def export_files() -> str:
+    """The file formats the loader reads, from discover.FORMATS."""
+    _require_known("file format", set(discover.FORMATS.values()), FILE_FORMATS)
+    lines = ["| format | file names | how it is read |", "|---|---|---|"]
+    for kind, text in FILE_FORMATS.items():
+        suffixes = sorted((s for s, k in discover.FORMATS.items() if k == kind), key=lambda s: (len(s), s))
+        lines.append(f"| {kind} | {', '.join(f'`<table>{s}`' for s in suffixes)} | {_cell(text)} |")
+    return "\n".join(lines)
+
+
+def export_settings() -> str:
+    """The keys of export.yml, from declared.ExportSettings."""
+    keys = [f.name for f in dataclasses.fields(declared.ExportSettings) if f.name != "path"]
+    _require_known("export.yml key", set(keys), {k: v[0] for k, v in EXPORT_YML.items()})
+    lines = ["| key | declares | without it |", "|---|---|---|"]
+    lines += [f"| `{k}` | {_cell(EXPORT_YML[k][0])} | {_cell(EXPORT_YML[k][1])} |" for k in keys]
+    return "\n".join(lines)
+
+
+def export_limits() -> str:
+    """The quarantine limit, from limits.DEFAULT_MAX_QUARANTINE_SHARE."""
+    return (f"A table whose quarantined share is above **{limits.DEFAULT_MAX_QUARANTINE_SHARE:.0%}** "
+            "(`--max-quarantine-share`, Dagster `max_quarantine_share`) fails the whole load and nothing is "
+            "written, unless `--accept-quarantine` (Dagster `accept_quarantine`) is given: then the load goes on, "
+            "the load summary notes which tables were above the limit, and the scorecard and the report say it in red.")
+
+
+def presets_table() -> str:
+    """The shipped CRM mapping presets (load/presets/*.yml)."""
+    import yaml
+
+    lines = ["| preset | CRM | reads | fills the contract tables |", "|---|---|---|---|"]
+    for name in mapping.preset_names():
+        preset = yaml.safe_load((mapping.PRESETS_DIR / f"{name}.yml").read_text(encoding="utf-8"))
+        lines.append(f"| `{name}` | {_cell(preset['crm'])} | {', '.join(preset.get('sources', {}))} | "
+                     f"{_code(preset['tables'])} |")
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------------------------------------
 # Writing and checking
 # ---------------------------------------------------------------------------------------------
@@ -211,9 +286,19 @@ DOCS_BLOCKS: dict[str, dict[str, Callable[[], str]]] = {
         "kpi-tables": kpi_tables,
     },
     "export_format.md": {
+        "export-files": export_files,
+        "export-settings": export_settings,
+        "export-limits": export_limits,
+        "export-presets": presets_table,
         "export-overview": export_overview,
         "export-types": export_types,
         "export-tables": export_tables,
+    },
+    "loader.md": {
+        "loader-formats": export_files,
+        "loader-settings": export_settings,
+        "loader-limits": export_limits,
+        "loader-presets": presets_table,
     },
 }
 

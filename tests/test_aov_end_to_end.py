@@ -99,8 +99,8 @@ def test_metrics_of_absent_optional_tables_say_which_table(aov_warehouse):
     """The fixture has no tickets, surveys, leads or costs: those KPIs are not available, and say why."""
     reasons = dict(query(aov_warehouse, "select metric_id, status_reason from marts.mart_kpi_before_after "
                                         "where scope_type = 'company' and status <> 'ok'"))
-    assert reasons["first_response_minutes"] == "the export has no rows in tickets"
-    assert reasons["csat_score"] == "the export has no rows in surveys"
-    assert reasons["crm_adoption_rate"] == "the export has no rows in crm_usage, employees"
-    assert reasons["crm_payback_months"] == "the export has no rows in crm_costs"
+    assert reasons["first_response_minutes"] == "the export has no tickets file"
+    assert reasons["csat_score"] == "the export has no surveys file"
+    assert reasons["crm_adoption_rate"] == "the export has no crm_usage file; the export has no employees file"
+    assert reasons["crm_payback_months"] == "the export has no crm_costs file"
     assert "average_order_value" not in reasons

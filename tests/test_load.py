@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from load_checks import assert_rows_accounted
 from orchestration.contract import DUCKDB_TYPES, TABLES, TABLES_BY_NAME
 from orchestration.load import LoadError, LoadReport, load_export
 
@@ -285,6 +286,21 @@ def test_counts_add_up_per_file(bad_db):
         assert t.rows_quarantined == per_table.get(t.table, 0), t.table
         assert query(db, f"SELECT count(*) FROM raw.{t.table}") == [(t.rows_loaded,)], t.table
     assert report["orders"].rows_read == 9 and report["orders"].rows_loaded == 3
+    assert_rows_accounted(report)  # and each file's records, counted by Python's csv module
+
+
+def test_the_row_accounting_check_catches_a_lost_row(bad_db, tmp_path):
+    """load_checks.assert_rows_accounted is no tautology: a quarantined row gone from the warehouse fails it."""
+    import dataclasses
+
+    db, report = bad_db
+    copy = tmp_path / "crm.duckdb"
+    shutil.copy(db, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("DELETE FROM raw.quarantine WHERE table_name = 'orders' AND row_number = "
+                    "(SELECT min(row_number) FROM raw.quarantine WHERE table_name = 'orders')")
+    with pytest.raises(AssertionError, match="orders"):
+        assert_rows_accounted(dataclasses.replace(report, db_path=copy))
 
 
 def test_duplicate_key_last_row_wins(bad_db):
@@ -621,6 +637,7 @@ def test_generated_dirty_export_quarantines_exactly_the_injected_faults(tmp_path
         expected[(fault["table"], row)] = fault["column"].replace(" ", "")
     got = {key: column.replace(" ", "") for key, (column, _) in quarantined(db).items()}
     assert got == expected
+    assert_rows_accounted(report)
     for t in report.tables:
         assert t.rows_read == t.rows_loaded + t.rows_quarantined, t.table
         assert t.rows_quarantined == truth["quarantined"].get(t.table, 0), t.table

@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from load_checks import assert_rows_accounted
 from orchestration.contract import TABLES, TABLES_BY_NAME
 from orchestration.load import LoadError, LoadReport, load_export
 from orchestration.load.limits import DEFAULT_MAX_QUARANTINE_SHARE
@@ -104,9 +105,8 @@ def quarantine(db: Path) -> list[tuple]:
 
 
 def counts_add_up(report: LoadReport) -> LoadReport:
-    for t in report.tables:
-        assert t.rows_read == t.rows_loaded + t.rows_quarantined, t.table
-    return report
+    """Rows read = loaded + quarantined for every file, against the warehouse and the file (load_checks.py)."""
+    return assert_rows_accounted(report)
 
 
 def sha(path: Path) -> str:

@@ -101,13 +101,13 @@ def test_report_header_scorecard_and_payback_note(report_html, aov_warehouse):
     assert "too little data" in row and "#0969da" in row and html.escape(reason, quote=True) in row
     # metrics without data are grey with the reason (the AOV export has no surveys)
     row = re.search(r"<tr[^>]*id='row-csat_score'.*?</tr>", page, re.S).group(0)
-    assert "not available" in row and "#6e7781" in row and "the export has no rows in surveys" in row
+    assert "not available" in row and "#6e7781" in row and "the export has no surveys file" in row
     for family in ("Financial results", "Work processes", "Customer service quality", "Staff effectiveness",
                    "Customer base", "CRM adoption"):
         assert family in page
     # the AOV export has no CRM costs: nothing to pay back, and the page says why
     assert query(aov_warehouse, "select coalesce(max(cumulative_crm_costs), 0) from marts.mart_crm_payback") == [(0,)]
-    assert "Payback not available: the export has no CRM costs" in page
+    assert "Payback not available: the export has no CRM costs (the export has no crm_costs file)" in page
     assert 'id="chart-payback"' not in page
 
 

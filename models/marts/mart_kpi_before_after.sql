@@ -23,12 +23,14 @@ scopes as (
     select metric_id, 'company', 'all' from definitions
 ),
 
-empty_sources as (
+-- why a source table cannot feed a metric: absent from the export, empty,
+-- entirely quarantined, or no rows inside the analysis window
+unavailable_sources as (
     select
         metric_id,
-        {{ sorted_listagg('source_table', "', '") }} as empty_tables
-    from {{ ref('int_kpi__source_rows') }}
-    where row_count = 0
+        {{ sorted_listagg('availability_reason', "'; '") }} as source_reason
+    from {{ ref('int_kpi__source_availability') }}
+    where availability <> 'available'
     group by metric_id
 ),
 
@@ -55,7 +57,7 @@ compared as (
         end as status,
         case
             when baseline.period_value is not null and post.period_value is not null then null
-            when empty_sources.empty_tables is not null then 'the export has no rows in ' || empty_sources.empty_tables
+            when unavailable_sources.source_reason is not null then unavailable_sources.source_reason
             when baseline.period_value is null and post.period_value is null
                 then 'no records in the baseline or the post period'
             when baseline.period_value is null then 'no records in the baseline period'
@@ -74,8 +76,8 @@ compared as (
         and scopes.scope_type = post.scope_type
         and scopes.scope_value = post.scope_value
         and post.crm_period = 'post'
-    left join empty_sources
-        on scopes.metric_id = empty_sources.metric_id
+    left join unavailable_sources
+        on scopes.metric_id = unavailable_sources.metric_id
 ),
 
 comparison as (
@@ -161,10 +163,10 @@ payback_values as (
         cast(case when payback_latest.payback_month_latest is not null
             then {{ calendar_months_between('rollout.go_live_month', 'payback_latest.payback_month_latest') }} + 1
         end as double) as payback_months_latest,
-        empty_sources.empty_tables
+        unavailable_sources.source_reason
     from {{ ref('kpi_definitions') }} as payback_definitions
-    left join empty_sources
-        on payback_definitions.metric_id = empty_sources.metric_id
+    left join unavailable_sources
+        on payback_definitions.metric_id = unavailable_sources.metric_id
     cross join (
         select cast({{ dbt.date_trunc('month', 'go_live_date') }} as date) as go_live_month
         from {{ ref('dim_crm_rollout') }}
@@ -217,8 +219,8 @@ payback_rows as (
             else 'ok'
         end as status,
         case
-            when (cumulative_crm_costs is null or cumulative_crm_costs = 0) and empty_tables is not null
-                then 'the export has no rows in ' || empty_tables
+            when (cumulative_crm_costs is null or cumulative_crm_costs = 0) and source_reason is not null
+                then source_reason
             when cumulative_crm_costs is null or cumulative_crm_costs = 0
                 then 'no CRM costs up to the last month of the data'
             when metric_id = 'crm_payback_months' and payback_months is null
@@ -235,8 +237,8 @@ payback_rows as (
             else 'no clear change'
         end as verdict,
         case
-            when (cumulative_crm_costs is null or cumulative_crm_costs = 0) and empty_tables is not null
-                then 'the export has no rows in ' || empty_tables
+            when (cumulative_crm_costs is null or cumulative_crm_costs = 0) and source_reason is not null
+                then source_reason
             when cumulative_crm_costs is null or cumulative_crm_costs = 0 or roi_to_date is null
                 then 'no CRM costs up to the last month of the data'
             when metric_id = 'crm_roi' and roi_to_date_low > 0 then 'paid back: the whole 95% interval of ROI is above 0'

@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.scorecard import read_scorecard, to_markdown
+from orchestration.scorecard import read_load, read_scorecard, to_markdown
 
 MONTH_COLUMNS = ("month_start", "order_month", "lead_month", "ticket_month", "survey_month", "document_month",
                  "approval_month", "activity_month", "usage_month", "expense_month", "cost_month", "target_month")
@@ -33,5 +33,5 @@ def mart_metadata(db_path: Path, schema: str, table: str) -> dict:
             latest = con.execute(f'select max({month_column}) from "{schema}"."{table}"').fetchone()[0]
             metadata["latest_month"] = str(latest)[:7] if latest else "none"
     if table == "mart_kpi_before_after":
-        metadata["scorecard"] = dg.MetadataValue.md(to_markdown(read_scorecard(db_path)))
+        metadata["scorecard"] = dg.MetadataValue.md(to_markdown(read_scorecard(db_path), read_load(db_path)))
     return metadata

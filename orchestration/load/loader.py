@@ -175,14 +175,18 @@ Observer = Callable[[duckdb.DuckDBPyConnection, Stage, TableVerdict], None]
 
 
 def process(con: duckdb.DuckDBPyConnection, prep: Prepared, *, load_id: str, loaded_at: dt.datetime,
-            cutoff: Cutoff, observe: Observer | None = None) -> tuple[dict[str, TableReport], list[TableVerdict]]:
-    """Step 2 on ``con`` (the caller owns the transaction): every table, fx_rates first."""
+            cutoff: Cutoff, observe: Observer | None = None, max_quarantine_share: float | None = None,
+            ) -> tuple[dict[str, TableReport], list[TableVerdict]]:
+    """Step 2 on ``con`` (the caller owns the transaction): every table, fx_rates first.
+
+    ``max_quarantine_share`` is only recorded in raw.load_log here (the caller applies it).
+    """
     con.execute(f"SET TimeZone = {literal(prep.timezone)}")
     con.execute("SET preserve_insertion_order = true")
     _limit_memory(con)
     ensure_schema(con)
     settings = {"timezone": prep.timezone, "reporting_currency": prep.reporting_currency,
-                "exported_at": declared_export(prep, cutoff)}
+                "exported_at": declared_export(prep, cutoff), "max_quarantine_share": max_quarantine_share}
     extras_in_raw = {
         t.name: ensure_table(con, t, [n for n, _ in prep.columns[t.name].extras] if t.name in prep.columns else [])
         for t in TABLES
@@ -200,6 +204,7 @@ def process(con: duckdb.DuckDBPyConnection, prep: Prepared, *, load_id: str, loa
         report, verdict = _load_table(
             con, prep, prep.columns[table.name], prep.checksums[table.name], extras_in_raw[table.name],
             load_id=load_id, loaded_at=loaded_at, cutoff=cutoff, observe=observe,
+            max_quarantine_share=max_quarantine_share,
         )
         reports[table.name] = report
         if verdict is not None:
@@ -245,7 +250,8 @@ def load_export(
         cutoff = cutoff_of(prep.settings, prep.timezone, loaded_at)
         try:
             con.execute("BEGIN TRANSACTION")
-            reports, verdicts = process(con, prep, load_id=load_id, loaded_at=loaded_at, cutoff=cutoff)
+            reports, verdicts = process(con, prep, load_id=load_id, loaded_at=loaded_at, cutoff=cutoff,
+                                        max_quarantine_share=max_quarantine_share)
             problems = [p for v in verdicts if (p := v.problem(max_quarantine_share, accept_quarantine))]
             if problems:
                 above = any(not v.empty_required() and v.problem(max_quarantine_share, False) for v in verdicts)
@@ -299,6 +305,7 @@ def _load_table(
     loaded_at: dt.datetime,
     cutoff: Cutoff,
     observe: Observer | None,
+    max_quarantine_share: float | None = None,
 ) -> tuple[TableReport, TableVerdict | None]:
     source = cols.source
     table = cols.table
@@ -309,7 +316,8 @@ def _load_table(
                                   fx=fx, details=details)
     common = dict(load_id=load_id, table=table.name, source_file=source_file, checksum=checksum,
                   loaded_at=loaded_at, timezone=prep.timezone, reporting_currency=prep.reporting_currency,
-                  fingerprint=fingerprint, exported_at=declared_export(prep, cutoff))
+                  fingerprint=fingerprint, exported_at=declared_export(prep, cutoff),
+                  max_quarantine_share=max_quarantine_share)
 
     if fingerprint == log.last_fingerprint(con, table.name):
         log.write_log(con, status="unchanged", rows_read=0, rows_loaded=0, rows_quarantined=0, **common)

@@ -82,19 +82,21 @@ def write_log(
     fingerprint: str | None,
     exported_at: dt.datetime | None = None,
     rows_deleted: int = 0,
+    max_quarantine_share: float | None = None,
 ) -> None:
     con.execute(
         f"""
         INSERT INTO {qualified('load_log')}
             (load_id, table_name, source_file, file_checksum, status, rows_read, rows_loaded,
-             rows_quarantined, loaded_at, timezone, reporting_currency, fingerprint, exported_at, rows_deleted)
+             rows_quarantined, loaded_at, timezone, reporting_currency, fingerprint, exported_at,
+             rows_deleted, max_quarantine_share)
         VALUES ($load_id, $table, $source_file, $checksum, $status, $rows_read, $rows_loaded,
                 $rows_quarantined, $loaded_at, $timezone, $reporting_currency, $fingerprint, $exported_at,
-                $rows_deleted)
+                $rows_deleted, $max_quarantine_share)
         """,
         {"load_id": load_id, "table": table, "source_file": source_file, "checksum": checksum,
          "status": status, "rows_read": rows_read, "rows_loaded": rows_loaded,
          "rows_quarantined": rows_quarantined, "loaded_at": loaded_at, "timezone": timezone,
          "reporting_currency": reporting_currency, "fingerprint": fingerprint, "exported_at": exported_at,
-         "rows_deleted": rows_deleted},
+         "rows_deleted": rows_deleted, "max_quarantine_share": max_quarantine_share},
     )

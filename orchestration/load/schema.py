@@ -32,6 +32,9 @@ QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("reason", "VARCHAR"),  # every failed rule, first one first, joined by '; '
     ("raw_row", "VARCHAR"),  # JSON object of the row's original text values
     ("quarantined_at", "TIMESTAMP"),  # UTC
+    # the first failed rule (limits.RULE_NAMES: missing, type, domain, range, order, future, fx,
+    # duplicate): dbt's mart_data_quality_load groups the reasons by it, without parsing their text
+    ("rule", "VARCHAR"),
 )
 
 # raw.load_log: one row per contract table per load
@@ -50,6 +53,9 @@ LOAD_LOG_COLUMNS: tuple[tuple[str, str], ...] = (
     ("fingerprint", "VARCHAR"),  # checksum + settings: equal fingerprint = 'unchanged'
     ("exported_at", "TIMESTAMP"),  # UTC; export.yml's exported_at, NULL when not declared (dbt's calendar reads it)
     ("rows_deleted", "BIGINT"),  # raw rows the file no longer holds, deleted (export.yml complete: true); else 0
+    # the quarantine limit of the load (NULL = none): a share above it was accepted (--accept-quarantine),
+    # and the report says so in red
+    ("max_quarantine_share", "DOUBLE"),
 )
 
 
@@ -68,8 +74,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     _create(con, "quarantine", list(QUARANTINE_COLUMNS))
     _create(con, "load_log", list(LOAD_LOG_COLUMNS))
     # a warehouse made before a column was added gets it (older rows NULL)
-    for name, type_ in LOAD_LOG_COLUMNS:
-        con.execute(f"ALTER TABLE {qualified('load_log')} ADD COLUMN IF NOT EXISTS {ident(name)} {type_}")
+    for table, columns in (("load_log", LOAD_LOG_COLUMNS), ("quarantine", QUARANTINE_COLUMNS)):
+        for name, type_ in columns:
+            con.execute(f"ALTER TABLE {qualified(table)} ADD COLUMN IF NOT EXISTS {ident(name)} {type_}")
 
 
 def _existing_columns(con: duckdb.DuckDBPyConnection, name: str) -> list[tuple[str, str]]:

@@ -119,14 +119,15 @@ def quarantine_rows(
     inserted = con.execute(
         f"""
         INSERT INTO {qualified('quarantine')}
-            (load_id, table_name, source_file, row_number, column_name, reason, raw_row, quarantined_at)
+            (load_id, table_name, source_file, row_number, column_name, reason, raw_row, quarantined_at, rule)
         SELECT
             $load_id, $table_name, $source_file, _row_number,
             CASE WHEN _ok THEN {literal(', '.join(key_cols))} ELSE _errors[1].column_name END,
             CASE WHEN _ok THEN {duplicate_reason}
                  ELSE array_to_string(list_transform(_errors, lambda e: e.reason), '; ') END,
             {raw_row},
-            $loaded_at
+            $loaded_at,
+            CASE WHEN _ok THEN 'duplicate' ELSE _errors[1].rule END
         FROM {ident(stage.name)}
         WHERE NOT _ok OR _dup_rank > 1
         ORDER BY _row_number

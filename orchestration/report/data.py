@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.catalog import family_ids, family_labels
+from orchestration.scorecard import LoadTable, read_load_from
 
 # Section titles and their order: the catalog's families (seeds/kpi_families.csv),
 # in English and in the article's Ukrainian wording
@@ -111,6 +112,47 @@ class PaybackPoint:
     is_paid_back: bool | None
 
 
+@dataclass(frozen=True)
+class AnalysisWindow:
+    """One row of marts.dim_analysis_window (field names are its columns)."""
+
+    first_month: dt.date
+    last_complete_month: dt.date
+    last_data_month: dt.date
+    partial_month_excluded: dt.date | None
+    excluded_month_count: int | None
+    export_end_at: dt.datetime | None
+    export_end_source: str | None
+
+
+@dataclass(frozen=True)
+class Outlier:
+    """One row of marts.mart_data_quality_outliers (field names are its columns)."""
+
+    source_table: str
+    source_column: str
+    record_key: str
+    value: float
+    threshold: float
+    month_start: dt.date | None
+
+
+@dataclass
+class DataQuality:
+    """What the report says about the data behind the numbers (empty parts: the marts are missing)."""
+
+    load: list[LoadTable] = field(default_factory=list)  # marts.mart_data_quality_load (+ reasons)
+    window: AnalysisWindow | None = None  # marts.dim_analysis_window
+    outliers: list[Outlier] = field(default_factory=list)  # marts.mart_data_quality_outliers
+    setting_notes: list[str] = field(default_factory=list)  # marts.mart_data_quality_settings
+    outlier_count: int = 0  # all rows of mart_data_quality_outliers (``outliers`` holds the first OUTLIERS_SHOWN)
+
+    @property
+    def outlier_months(self) -> list[dt.date]:
+        """The months that contain at least one of the listed outliers, in order."""
+        return sorted({o.month_start for o in self.outliers if o.month_start is not None})
+
+
 @dataclass
 class ReportData:
     source_path: Path
@@ -122,6 +164,7 @@ class ReportData:
     first_month: dt.date | None = None
     last_month: dt.date | None = None
     families: list[str] = field(default_factory=list)
+    quality: DataQuality = field(default_factory=DataQuality)
 
     @property
     def ramp_up_days(self) -> int | None:
@@ -261,6 +304,32 @@ def _payback(con: duckdb.DuckDBPyConnection) -> list[PaybackPoint] | None:
     return [PaybackPoint(*r) for r in rows]
 
 
+OUTLIERS_SHOWN = 50  # the report lists at most this many outliers (the mart has them all)
+
+
+def _quality(con: duckdb.DuckDBPyConnection) -> DataQuality:
+    quality = DataQuality(load=read_load_from(con))
+    if _table_exists(con, "marts", "dim_analysis_window"):
+        row = con.execute(
+            f"select {', '.join(f.name for f in fields(AnalysisWindow))} from marts.dim_analysis_window"
+        ).fetchone()
+        quality.window = AnalysisWindow(*row) if row and row[0] is not None else None
+    if _table_exists(con, "marts", "mart_data_quality_outliers"):
+        quality.outliers = [Outlier(*r) for r in con.execute(
+            f"""
+            select {', '.join(f.name for f in fields(Outlier))}
+            from marts.mart_data_quality_outliers
+            order by abs(value) / nullif(threshold, 0) desc nulls last, source_table, source_column, record_key
+            limit {OUTLIERS_SHOWN}
+            """
+        ).fetchall()]
+        quality.outlier_count = con.execute("select count(*) from marts.mart_data_quality_outliers").fetchone()[0]
+    if _table_exists(con, "marts", "mart_data_quality_settings"):
+        quality.setting_notes = [r[0] for r in con.execute(
+            "select note from marts.mart_data_quality_settings order by setting_name").fetchall()]
+    return quality
+
+
 def read_report_data(db_path: Path) -> ReportData:
     """Read the rollout, the catalog, the before/after rows, the monthly series and the payback."""
     with duckdb.connect(str(db_path), read_only=True) as con:
@@ -268,6 +337,7 @@ def read_report_data(db_path: Path) -> ReportData:
         monthly = _monthly(con)
         metrics = _metrics(con, monthly)
         payback = _payback(con)
+        quality = _quality(con)
     company = next((r for r in rollouts if r.scope_type == "company"), None)
     months = [p.month_start for points in monthly.values() for p in points]
     families = sorted({m.family for m in metrics}, key=_family_rank)
@@ -281,4 +351,5 @@ def read_report_data(db_path: Path) -> ReportData:
         first_month=min(months, default=None),
         last_month=max(months, default=None),
         families=families,
+        quality=quality,
     )

@@ -21,7 +21,8 @@ from plotly.offline import get_plotlyjs
 
 from orchestration.report import fmt
 from orchestration.report.charts import PAYBACK_CHART_ID, chart_id, metric_figure, payback_figure, to_fragment
-from orchestration.report.data import FAMILY_LABELS, Metric, ReportData, read_report_data
+from orchestration.report.data import FAMILY_LABELS, DataQuality, Metric, ReportData, read_report_data
+from orchestration.scorecard import absent_tables, load_lines
 
 CSS = """
 :root { --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --bg-soft: #f6f8fa; }
@@ -60,6 +61,14 @@ table.scorecard { width: 100%; border-collapse: collapse; font-size: 14px; margi
 .note { color: var(--muted); font-size: 14px; }
 .unavailable { padding: 14px 18px; border: 1px dashed var(--line); border-radius: 8px; color: var(--muted);
                background: var(--bg-soft); }
+.alarm { color: #cf222e; font-weight: 600; }
+.notice { padding: 8px 14px; border-left: 4px solid #b07d00; background: #fff8e1; }
+table.load { border-collapse: collapse; font-size: 14px; margin: 8px 0 12px; }
+.load th { text-align: left; font-weight: 600; color: var(--muted); font-size: 12px; border-bottom: 2px solid var(--line);
+           padding: 4px 10px; }
+.load td { border-bottom: 1px solid var(--line); padding: 4px 10px; vertical-align: top; }
+.load td.num, .load th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.load tr.over td { color: #cf222e; }
 footer { margin-top: 48px; color: var(--muted); font-size: 13px; border-top: 1px solid var(--line); padding-top: 12px; }
 """
 
@@ -87,7 +96,12 @@ def _previous_month(month: dt.date) -> dt.date:
 
 def _header(data: ReportData, generated_at: dt.datetime) -> str:
     company = data.company
-    rows: list[tuple[str, str]] = [("Data period", f"{_month(data.first_month)} … {_month(data.last_month)}")]
+    window = data.quality.window
+    # the analysis window when the build has one (a monthly series can reach beyond it: expenses before the
+    # first event, the partial month left out); else the span of the monthly series
+    period = (f"{_month(window.first_month)} … {_month(window.last_complete_month)}" if window is not None
+              else f"{_month(data.first_month)} … {_month(data.last_month)}")
+    rows: list[tuple[str, str]] = [("Data period", f"{period} <a href='#analysis-window'>(which months)</a>")]
     if company is not None:
         origin = ("the crm_go_live_date setting (the export has no crm_rollout table)"
                   if company.is_from_settings else "the export's crm_rollout table")
@@ -125,8 +139,83 @@ def _header(data: ReportData, generated_at: dt.datetime) -> str:
   reference: growth and season move it without any CRM.</p>
   <dl class="settings">{settings}</dl>
   <div class="summary" title="catalog metrics by verdict">Catalog metrics: {summary}</div>
-  <nav><a href="#payback">Payback</a>{nav}</nav>
+  <nav><a href="#data">Data</a><a href="#payback">Payback</a>{nav}</nav>
 </header>"""
+
+
+def _window_text(quality: DataQuality) -> str:
+    """Which months the analysis counts, and the partial month it left out (dim_analysis_window)."""
+    w = quality.window
+    if w is None:
+        return ""
+    end = f"{w.export_end_at:%Y-%m-%d %H:%M}" if w.export_end_at else "—"
+    source = ("exported_at in export.yml" if w.export_end_source == "exported_at"
+              else "its latest event; set exported_at in export.yml if the export was taken later")
+    text = (f"The analysis counts the months {_month(w.first_month)} … {_month(w.last_complete_month)}; "
+            f"<b>the last complete month is {_month(w.last_complete_month)}</b>. ")
+    if w.partial_month_excluded is not None:
+        left_out = (_month(w.partial_month_excluded) if (w.excluded_month_count or 1) <= 1
+                    else f"{_month(w.partial_month_excluded)} … {_month(w.last_data_month)}")
+        months = "month" if (w.excluded_month_count or 1) <= 1 else "months"
+        text += (f"<b>The partial {months} {left_out} {'was' if months == 'month' else 'were'} left out</b>: "
+                 f"the export ends {end} ({_e(source)}), before the month's end, so its numbers would be "
+                 "incomplete (its CRM period is 'partial' in every mart).")
+    else:
+        text += f"No partial month was left out: the export ends {end} ({_e(source)})."
+    return f"<p id='analysis-window'>{text}</p>"
+
+
+def _load_table(quality: DataQuality) -> str:
+    """Rows read, loaded and quarantined per table of the load behind the warehouse (mart_data_quality_load)."""
+    if not quality.load:
+        return ("<p class='note'>The warehouse records no load (marts.mart_data_quality_load is missing or empty, "
+                "e.g. a Spark raw layer): the quarantine behind these numbers is not known here.</p>")
+    over = {t.table_name for t in quality.load if t.is_quarantine_accepted_above_limit}
+    head = ("<tr><th>Table</th><th class='num'>Rows read</th><th class='num'>Loaded</th>"
+            "<th class='num'>Quarantined</th><th class='num'>Share</th><th>Top reasons</th></tr>")
+    rows = "".join(
+        f"<tr{' class=over' if table in over else ''}><td>{_e(table)}</td><td class='num'>{read}</td>"
+        f"<td class='num'>{loaded}</td><td class='num'>{quarantined}</td><td class='num'>{share}</td>"
+        f"<td>{_e(reasons)}</td></tr>"
+        for table, read, loaded, quarantined, share, reasons in load_lines(quality.load)
+    )
+    absent = absent_tables(quality.load)
+    absent_text = f"<p class='note'>Not in the export: {_e(', '.join(absent))}.</p>" if absent else ""
+    return (f"<table class='load' id='load-table'><thead>{head}</thead><tbody>{rows}</tbody></table>{absent_text}"
+            "<p class='note'>Quarantined rows are in raw.quarantine with their reasons and original text; "
+            "no number of this report counts them.</p>")
+
+
+def _outliers(quality: DataQuality) -> str:
+    """The amounts far beyond their column (mart_data_quality_outliers), with the months they fall in."""
+    if not quality.outlier_count:
+        return "<p id='outliers'>No amount lies beyond the outlier limit of its column.</p>"
+    months = ", ".join(_month(m) for m in quality.outlier_months) or "—"
+    head = ("<tr><th>Table.column</th><th>Record</th><th class='num'>Value</th>"
+            "<th class='num'>Outlier limit</th><th>Month</th></tr>")
+    rows = "".join(
+        f"<tr><td>{_e(o.source_table)}.{_e(o.source_column)}</td><td>{_e(o.record_key)}</td>"
+        f"<td class='num'>{o.value:,.2f}</td><td class='num'>{o.threshold:,.2f}</td>"
+        f"<td>{_month(o.month_start)}</td></tr>"
+        for o in quality.outliers
+    )
+    more = (f"<p class='note'>… and {quality.outlier_count - len(quality.outliers):,} more in "
+            "marts.mart_data_quality_outliers.</p>" if quality.outlier_count > len(quality.outliers) else "")
+    return (f"<p id='outliers' class='alarm'>{quality.outlier_count:,} amount(s) lie far beyond the rest of their "
+            f"column (a typo, a unit error or a test record?). They are counted in the KPIs as exported; "
+            f"months affected: {months}.</p>"
+            f"<table class='load'><thead>{head}</thead><tbody>{rows}</tbody></table>{more}")
+
+
+def _data_section(data: ReportData) -> str:
+    """The data behind the numbers: settings the data overrode, the analysis window, the load, the outliers."""
+    quality = data.quality
+    title = '<h2 id="data">The data behind the numbers <span class="uk">Дані, на яких ґрунтуються цифри</span></h2>'
+    alarms = "".join(f"<p class='alarm'>{_e(note)}.</p>" for t in quality.load if (note := t.accepted_note()))
+    notices = "".join(f"<p class='notice' id='setting-note'>{_e(note[0].upper() + note[1:])}.</p>"
+                      for note in quality.setting_notes)
+    return (f"<section>{title}{alarms}{notices}{_window_text(quality)}<h3>The load</h3>{_load_table(quality)}"
+            f"<h3>Outliers</h3>{_outliers(quality)}</section>")
 
 
 def _payback_section(data: ReportData) -> str:
@@ -138,8 +227,12 @@ def _payback_section(data: ReportData) -> str:
     if not data.payback:
         return title + '<p class="unavailable">Payback not available: marts.mart_crm_payback has no months yet.</p>'
     if not any(p.cumulative_crm_costs for p in data.payback):
+        roi = next((m for m in data.metrics if m.metric_id == "crm_roi"), None)
+        # the mart's reason tells absent, empty, quarantined and outside the window apart
+        why = _e(roi.verdict_reason) if roi is not None and roi.verdict_reason else \
+            "its <code>crm_costs</code> table is missing or empty"
         return (title + '<p class="unavailable">Payback not available: the export has no CRM costs '
-                "(its <code>crm_costs</code> table is missing or empty), so there is nothing to pay back.</p>")
+                f"({why}), so there is nothing to pay back.</p>")
     last = data.payback[-1]
     payback = next((m for m in data.metrics if m.metric_id == "crm_payback_months"), None)
     roi = next((m for m in data.metrics if m.metric_id == "crm_roi"), None)
@@ -257,6 +350,7 @@ def render_report(data: ReportData, generated_at: dt.datetime | None = None) -> 
 <body>
 <main>
 {_header(data, generated_at)}
+{_data_section(data)}
 {_payback_section(data)}
 {sections}
 {FOOTER}

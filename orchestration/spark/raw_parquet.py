@@ -7,6 +7,10 @@ rows and lineage columns) to ``<raw_dir>/<table>/part-0.parquet``; the dbt
 hook ``register_python_sources`` makes those folders the tables of Spark's
 schema ``raw``. A folder is replaced whole, through a temporary sibling, so
 Spark never lists half a table.
+
+The loader's bookkeeping tables, ``load_log`` and ``quarantine``, are written
+the same way, so that the marts that explain a quarantine or a missing table
+(macros/loader_log.sql) say on Spark what they say on DuckDB.
 """
 
 from __future__ import annotations
@@ -41,14 +45,25 @@ def write_raw_parquet(db_path: Path, raw_dir: Path) -> dict[str, int]:
         for table in TABLES:
             if table.name not in present:
                 raise FileNotFoundError(f"{db_path}: raw.{table.name} is missing; run `crm-impact load` first")
-            staging = raw_dir / f".{table.name}.writing"
-            shutil.rmtree(staging, ignore_errors=True)
-            staging.mkdir()
-            # COPY answers with the number of rows it wrote
-            written[table.name] = con.execute(
-                f"copy raw.{table.name} to '{staging / 'part-0.parquet'}' (format parquet)"
-            ).fetchone()[0]
-            final = raw_dir / table.name
-            shutil.rmtree(final, ignore_errors=True)
-            staging.rename(final)
+            written[table.name] = _write_folder(con, table.name, raw_dir)
+        for bookkeeping in BOOKKEEPING_TABLES:
+            if bookkeeping in present:
+                _write_folder(con, bookkeeping, raw_dir)
     return written
+
+
+# the loader's own tables (orchestration/load/schema.py), written beside the contract tables, not counted
+BOOKKEEPING_TABLES = ("load_log", "quarantine")
+
+
+def _write_folder(con: duckdb.DuckDBPyConnection, table: str, raw_dir: Path) -> int:
+    """raw.<table> as <raw_dir>/<table>/part-0.parquet, replaced whole; returns the rows written."""
+    staging = raw_dir / f".{table}.writing"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    # COPY answers with the number of rows it wrote
+    rows = con.execute(f"copy raw.{table} to '{staging / 'part-0.parquet'}' (format parquet)").fetchone()[0]
+    final = raw_dir / table
+    shutil.rmtree(final, ignore_errors=True)
+    staging.rename(final)
+    return rows
