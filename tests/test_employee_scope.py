@@ -6,7 +6,8 @@ rollout (Sales 2024-09-01, Support 2024-10-01), CRM use from September 2024. The
 staff fixture's employees are in tests/test_kpi_staff.py (test_employee_*).
 
 The setting show_employee_names is tested both ways: off (the default build of the session) and on, by
-rebuilding the one model it changes (staging.stg_crm__employee_names) with the setting on, on a copy.
+rebuilding the one model it changes (staging.stg_crm__employee_names) with the setting on, on a copy
+(slow: dbt re-parses the project for other vars).
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ def test_names_are_nowhere_past_staging_by_default(core_small_warehouse, names, 
         assert "id='employees-named'" not in page
 
 
+@pytest.mark.slow  # a dbt re-parse with the setting on and a rebuild of its model: 40-60 s on the shared machine
 def test_names_only_in_the_bi_view_when_allowed(names_on_warehouse, names, tmp_path):
     assert _hits(names_on_warehouse, names) == []  # marts, intermediate, estimates: still none
     assert sorted(n for _, n in query(names_on_warehouse, "select * from staging.stg_crm__employee_names")) == sorted(names)
