@@ -13,6 +13,7 @@
         'retention_window_months': '--retention-window-months',
         'crm_timezone': '--timezone',
         'reporting_currency': '--currency',
+        'show_employee_names': '--show-employee-names',
     } -%}
     {{ return(flags[name]) }}
 {%- endmacro %}
