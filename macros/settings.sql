@@ -13,6 +13,7 @@
         'retention_window_months': '--retention-window-months',
         'crm_timezone': '--timezone',
         'reporting_currency': '--currency',
+        'show_employee_names': '--show-employee-names',
     } -%}
     {{ return(flags[name]) }}
 {%- endmacro %}
@@ -72,4 +73,17 @@
         {{ _setting_error('reporting_currency', value, 'an ISO 4217 code such as UAH') }}
     {%- endif -%}
     {{ return(value) }}
+{%- endmacro %}
+
+{#- show_employee_names (default false): whether the serving file's BI views may
+    show employees' names next to their pseudonymous employee_key. The marts
+    never carry names either way; only stg_crm__employee_names has rows when it
+    is true, and the publish reads it (docs/DECISIONLOG.md, "Employee scope"). -#}
+{% macro show_employee_names() -%}
+    {%- set value = var('show_employee_names') -%}
+    {%- set text = value | string | trim | lower -%}
+    {%- if text in ('true', '1', 'yes') -%}{{ return(true) }}
+    {%- elif text in ('false', '0', 'no', 'none', '') -%}{{ return(false) }}
+    {%- else -%}{{ _setting_error('show_employee_names', value, 'true or false') }}
+    {%- endif -%}
 {%- endmacro %}

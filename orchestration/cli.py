@@ -178,10 +178,11 @@ def _publish(with_records: bool = False) -> int:
     return 0
 
 
-def _report(out: Path | None = None) -> Path:
+def _report(out: Path | None = None, employee_names: bool = False) -> Path:
     from orchestration.report import write_report
 
-    return write_report(paths.warehouse_path(), out or paths.reports_path() / "crm_impact.html")
+    return write_report(paths.warehouse_path(), out or paths.reports_path() / "crm_impact.html",
+                        employee_names=employee_names)
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
@@ -189,7 +190,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    print(f"Report written to {_report(Path(args.out) if args.out else None)}")
+    print(f"Report written to {_report(Path(args.out) if args.out else None, args.employee_names)}")
     return 0
 
 
@@ -330,6 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "family, monthly charts with the go-live and ramp-up marked, and the payback curve. The file "
                        "needs no internet to open.")
     p.add_argument("--out", help="where to write the HTML file (default reports/crm_impact.html)")
+    p.add_argument("--employee-names", action="store_true",
+                   help="name employees in the per-employee table, where the build allowed names "
+                        "(crm-impact build --show-employee-names true); default: counts only")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("demo", help="load the embedded demo export, build everything, print the scorecard",

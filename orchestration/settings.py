@@ -62,6 +62,16 @@ def is_time_zone(value: object) -> bool:
         return bool(con.execute("select count(*) from pg_timezone_names() where name = $tz", {"tz": name}).fetchone()[0])
 
 
+def _true_or_false(text: str) -> bool:
+    """A yes/no setting on the command line: true or false (also yes/no, 1/0)."""
+    value = str(text).strip().lower()
+    if value in ("true", "yes", "1"):
+        return True
+    if value in ("false", "no", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
 def setting(flag: str, kind: type, metavar: str, help: str, check: Callable[[object], bool], expected: str):
     """A field of AnalysisSettings with what the CLI, Dagster and the error messages need."""
     return field(default=None, metadata={"flag": flag, "kind": kind, "metavar": metavar, "help": help,
@@ -93,6 +103,10 @@ class AnalysisSettings:
     reporting_currency: str | None = setting(
         "--currency", str, "ISO", "currency of every amount in the marts (the export needs fx rates to it)",
         lambda value: bool(re.fullmatch(r"[A-Z]{3}", str(value))), "an ISO 4217 code such as UAH")
+    show_employee_names: bool | None = setting(
+        "--show-employee-names", bool, "true|false",
+        "let the serving file's BI view bi.kpi_employee_scorecard show employees' names (the marts never do)",
+        lambda value: isinstance(value, bool), "true or false")
 
     def __post_init__(self) -> None:
         for spec in fields(self):
@@ -136,7 +150,8 @@ def add_cli_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("analysis settings (defaults: dbt_project.yml vars)")
     for spec in setting_fields():
         meta = spec.metadata
-        group.add_argument(meta["flag"], dest=spec.name, type=meta["kind"], metavar=meta["metavar"],
+        kind = _true_or_false if meta["kind"] is bool else meta["kind"]  # bool("false") would be True
+        group.add_argument(meta["flag"], dest=spec.name, type=kind, metavar=meta["metavar"],
                            help=f"{meta['help']} (default {defaults()[spec.name]})".replace("%", "%%"))
 
 

@@ -228,6 +228,19 @@ def test_every_metric_by_region_and_department_equals_the_mart_scopes(layer):
                 assert_same_values(metric, from_mf, mart[metric], f"{scope_type} by {dimension}")
 
 
+@pytest.mark.slow
+def test_employee_metrics_by_employee_key_equal_the_employee_scope(layer):
+    """The marts' employee scope (issue 19) is employee__employee_key in MetricFlow, month by month."""
+    mart = mart_series(layer.db_path, "employee")
+    metrics = [m for m in layer.shared_metrics() if m in mart]
+    assert metrics
+    rows = layer.query("--metrics", ",".join(metrics), "--group-by", "metric_time__month,employee__employee_key")
+    for metric in metrics:
+        from_mf = {(month(row["metric_time__month"]), row["employee__employee_key"]): number(row[metric])
+                   for row in rows if row["employee__employee_key"] not in ("", "None")}
+        assert_same_values(metric, from_mf, mart[metric], "employee by employee__employee_key")
+
+
 def test_every_metric_by_crm_period_equals_before_after(layer):
     """Ratios pooled over the period, medians over the period's records, totals summed."""
     metrics = [m for m in layer.shared_metrics() if m not in NOT_POOLED_LIKE_THE_MART]

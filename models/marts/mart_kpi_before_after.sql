@@ -55,6 +55,7 @@ compared as (
             when baseline.period_value is not null and post.period_value is not null then 'ok'
             else 'not_available'
         end as status,
+        empty_sources.empty_tables,
         case
             when baseline.period_value is not null and post.period_value is not null then null
             when unavailable_sources.source_reason is not null then unavailable_sources.source_reason
@@ -117,8 +118,14 @@ comparison as (
         compared.status,
         compared.status_reason,
         -- the one verdict: a metric without data in either period is not
-        -- available whatever a model says; otherwise the estimator's verdict
+        -- available whatever a model says; otherwise the estimator's verdict.
+        -- An employee without a verdict has too little data (hired after the
+        -- go-live, left before it, a month or two on one side): that is about
+        -- the person's history, not the metric (unless the export lacks its table)
         case
+            when compared.scope_type = 'employee' and compared.empty_tables is null
+                and (compared.status = 'not_available' or effects.verdict is null or effects.verdict = 'not available')
+                then 'too little data'
             when compared.status = 'not_available' then 'not available'
             when effects.verdict is null then 'not available'
             else effects.verdict

@@ -39,10 +39,10 @@ from .construction import DRIFTS_BY_CONSTRUCTION
 from .counterfactual import COLUMNS as COUNTERFACTUAL_COLUMNS
 from .counterfactual import counterfactual_columns, counterfactual_frame
 from .did import fit_did, rollout_scope_type
-from .its import fit_its
+from .its import fit_its_many
 from .multiple import adjust
 from .power import mde_columns
-from .placebo import PlaceboResult, run_placebos
+from .placebo import PlaceboResult, run_placebos_many
 from .results import NoEstimate, StepEstimate
 from .series import iter_series
 from .settings import EstimateSettings
@@ -56,6 +56,9 @@ EFFECT_COLUMNS = [
     "relative_effect_ci_low", "relative_effect_ci_high", "p_value", "p_value_holm", "p_value_bh", "mde",
     "mde_relative", "placebo_runs", "placebo_hits", "verdict", "verdict_reason",
 ]
+# Scopes without rows in the counterfactual table: it feeds the payback (company gross profit) and
+# department/region views of it; per employee nothing reads it, and it would be most of the table.
+NO_COUNTERFACTUAL_SCOPES = ("employee",)
 _NO_EFFECT_AGGREGATIONS = ("payback",)  # crm_payback_months, crm_roi: the lead computes them from the counterfactual
 
 
@@ -102,15 +105,25 @@ def estimate(monthly: pd.DataFrame, definitions: pd.DataFrame, rollouts: pd.Data
     tables: list[dict] = []
     company_post_mean: dict[str, float] = {}
     units = {str(k): str(v) for k, v in defs["unit"].items()}
-    for series in iter_series(modelled, units):
+    everything = list(iter_series(modelled, units))
+    for series in everything:
+        if series.scope_type == "company":
+            company_post_mean[series.metric_id] = (float(np.mean(series.values[series.post])) if series.post.any()
+                                                   else np.nan)
+    # every series is fitted in batches of series with the same months (its.fit_its_many), then the placebos
+    # of the fitted ones (placebo.run_placebos_many): employees are many, and fitted one by one they would make
+    # the estimator the slowest step of a build (docs/methods.md, "Cost")
+    modelled_series = [s for s in everything if s.metric_id not in DRIFTS_BY_CONSTRUCTION]
+    fits = dict(zip((id(s) for s in modelled_series), fit_its_many(modelled_series, settings)))
+    tested = [s for s in modelled_series if isinstance(fits[id(s)], tuple) and fits[id(s)][0].se > 0]
+    placebos = dict(zip((id(s) for s in tested), run_placebos_many(tested, settings)))
+    for series in everything:
         key = (series.metric_id, series.scope_type, series.scope_value)
         metric_id = series.metric_id
         if metric_id in DRIFTS_BY_CONSTRUCTION:
             rows.append(_row(key, NoEstimate("not available", DRIFTS_BY_CONSTRUCTION[metric_id]), None, settings))
             continue
-        if series.scope_type == "company":
-            company_post_mean[metric_id] = float(np.mean(series.values[series.post])) if series.post.any() else np.nan
-        fitted = fit_its(series, settings)
+        fitted = fits[id(series)]
         if isinstance(fitted, NoEstimate):
             rows.append(_row(key, fitted, None, settings))
             continue
@@ -120,7 +133,9 @@ def estimate(monthly: pd.DataFrame, definitions: pd.DataFrame, rollouts: pd.Data
                                              method_detail=result.method_detail, pre_months=result.pre_months,
                                              post_months=result.post_months), None, settings))
             continue
-        rows.append(_row(key, result, run_placebos(series, settings), settings))
+        rows.append(_row(key, result, placebos[id(series)], settings))
+        if series.scope_type in NO_COUNTERFACTUAL_SCOPES:
+            continue
         columns = counterfactual_columns(model, settings)
         if columns is not None:
             tables.append(columns)

@@ -23,6 +23,12 @@ What is done instead:
 
 Measured: the 5% test rejects 3-5% of the time for AR(1) 0 to 0.5 and 7.5-9.5% at 0.7 (20 pre and 13
 post months). Everything is batched over the grid in NumPy: one fit takes about a millisecond.
+
+What depends only on the months and the design (the whitened design, its cross-product's inverse and
+log-determinant over the grid) is cached by the months and the design matrix's bytes: the many series of
+one export that share a history (every employee employed over the same months, their placebo
+histories) pay for it once, and a fit of another such series costs only the work that depends on its
+values (measured: docs/methods.md, "Cost").
 """
 
 from __future__ import annotations
@@ -83,34 +89,87 @@ class Ar1Fit:
         return float(np.sum(self.weights * self.sigma2))
 
 
+@dataclass(frozen=True)
+class _Design:
+    """What a fit needs that depends only on the months and the design, over the grid."""
+
+    inverse: np.ndarray  # (G, n, n) inverse Cholesky factors
+    logdet: np.ndarray  # (G,) log-determinants of the correlation matrices
+    Xs: np.ndarray  # (G, n, k) whitened design
+    xtx_inv: np.ndarray  # (G, k, k)
+    logdet_xtx: np.ndarray  # (G,)
+
+
+@lru_cache(maxsize=256)
+def _design(times: tuple[int, ...], size: int, X_bytes: bytes, shape: tuple[int, int]) -> _Design:
+    X = np.frombuffer(X_bytes, dtype=np.float64).reshape(shape)
+    inverse, logdet = _whitening(times, size)
+    Xs = inverse @ X  # (G, n, k)
+    xtx = np.swapaxes(Xs, 1, 2) @ Xs  # (G, k, k)
+    _, logdet_xtx = np.linalg.slogdet(xtx)
+    return _Design(inverse, logdet, Xs, np.linalg.inv(xtx), logdet_xtx)
+
+
+@lru_cache(maxsize=1024)
+def _full_rank(X_bytes: bytes, shape: tuple[int, int]) -> bool:
+    X = np.frombuffer(X_bytes, dtype=np.float64).reshape(shape)
+    return bool(np.linalg.matrix_rank(X) == shape[1])
+
+
+def full_rank(X: np.ndarray) -> bool:
+    """Whether the design's columns are linearly independent (cached like the fit's design)."""
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    return _full_rank(X.tobytes(), X.shape)
+
+
 def fit_ar1(y: np.ndarray, X: np.ndarray, times: np.ndarray, grid_size: int = 60) -> Ar1Fit:
     """Fit y = X b + e, e AR(1) over the integer months ``times`` (increasing, gaps allowed)."""
-    y = np.asarray(y, dtype=np.float64)
-    X = np.asarray(X, dtype=np.float64)
+    return fit_ar1_many(np.asarray(y, dtype=np.float64)[None, :], X, times, grid_size)[0]
+
+
+def fit_ar1_many(Y: np.ndarray, X: np.ndarray, times: np.ndarray, grid_size: int = 60) -> list[Ar1Fit]:
+    """``fit_ar1`` of every row of ``Y`` (series x months) on one design, in one batch: the series of an
+    export that share their months (employees, placebo histories) are fitted together, vectorised over the
+    series and the rho grid. Row s of the result is exactly fit_ar1(Y[s], X, times)."""
+    Y, X, params, cov, df, loglik, weights, sigma2 = _fit_arrays(Y, X, times, grid_size)
+    grid = rho_grid(grid_size)
+    modes = grid[np.argmax(loglik, axis=1)]
+    means = weights @ grid
+    residuals = Y - params @ X.T
+    return [Ar1Fit(params=params[s], cov=cov[s], df=df, rho=float(modes[s]), rho_mean=float(means[s]),
+                   weights=weights[s], sigma2=sigma2[s], residuals=residuals[s], grid_size=grid_size)
+            for s in range(len(Y))]
+
+
+def last_coefficient_many(Y: np.ndarray, X: np.ndarray, times: np.ndarray,
+                          grid_size: int = 60) -> tuple[np.ndarray, np.ndarray, int]:
+    """The last coefficient (the ITS step) of every row's fit, its standard error and the degrees of
+    freedom: what a placebo needs, without building a fit object per series."""
+    _, _, params, cov, df, *_ = _fit_arrays(Y, X, times, grid_size)
+    return params[:, -1], np.sqrt(cov[:, -1, -1]), df
+
+
+def _fit_arrays(Y: np.ndarray, X: np.ndarray, times: np.ndarray, grid_size: int):
+    Y = np.atleast_2d(np.asarray(Y, dtype=np.float64))
+    X = np.ascontiguousarray(X, dtype=np.float64)
     n, k = X.shape
     if n <= k:
         raise ValueError(f"{n} observations cannot fit {k} coefficients")
-    inverse, logdet = _whitening(tuple(int(v) for v in times), grid_size)
-    Xs = inverse @ X  # (G, n, k)
-    ys = inverse @ y  # (G, n)
-    xtx = np.swapaxes(Xs, 1, 2) @ Xs  # (G, k, k)
-    xtx_inv = np.linalg.inv(xtx)
-    b = np.einsum("gij,gj->gi", xtx_inv, np.einsum("gni,gn->gi", Xs, ys))
-    resid = ys - np.einsum("gnk,gk->gn", Xs, b)
-    rss = np.einsum("gn,gn->g", resid, resid)
-    sign, logdet_xtx = np.linalg.slogdet(xtx)
-    rss = np.maximum(rss, 1e-300)
-    loglik = -0.5 * (logdet + logdet_xtx + (n - k) * np.log(rss))
-    weights = np.exp(loglik - loglik.max())
-    weights /= weights.sum()
+    design = _design(tuple(int(v) for v in times), grid_size, X.tobytes(), X.shape)
+    Xs, xtx_inv, logdet, logdet_xtx = design.Xs, design.xtx_inv, design.logdet, design.logdet_xtx
+    ys = np.einsum("gnm,sm->sgn", design.inverse, Y)  # (S, G, n)
+    b = np.einsum("gij,sgj->sgi", xtx_inv, np.einsum("gni,sgn->sgi", Xs, ys))  # (S, G, k)
+    resid = ys - np.einsum("gnk,sgk->sgn", Xs, b)
+    rss = np.maximum(np.einsum("sgn,sgn->sg", resid, resid), 1e-300)
+    loglik = -0.5 * (logdet + logdet_xtx + (n - k) * np.log(rss))  # (S, G)
+    weights = np.exp(loglik - loglik.max(axis=1, keepdims=True))
+    weights /= weights.sum(axis=1, keepdims=True)
     sigma2 = rss / (n - k)
-    params = weights @ b
-    spread = b - params
-    cov = np.einsum("g,gij->ij", weights * sigma2, xtx_inv) + np.einsum("g,gi,gj->ij", weights, spread, spread)
-    grid = rho_grid(grid_size)
-    return Ar1Fit(params=params, cov=cov, df=n - k, rho=float(grid[int(np.argmax(loglik))]),
-                  rho_mean=float(weights @ grid), weights=weights, sigma2=sigma2, residuals=y - X @ params,
-                  grid_size=grid_size)
+    params = np.einsum("sg,sgi->si", weights, b)
+    spread = b - params[:, None, :]
+    cov = (np.einsum("sg,gij->sij", weights * sigma2, xtx_inv)
+           + np.einsum("sg,sgi,sgj->sij", weights, spread, spread))
+    return Y, X, params, cov, n - k, loglik, weights, sigma2
 
 
 def gls_at(y: np.ndarray, X: np.ndarray, times: np.ndarray, rho: float) -> tuple[np.ndarray, np.ndarray]:

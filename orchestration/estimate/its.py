@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .ar1_gls import Ar1Fit, fit_ar1
+from scipy import special
+
+from .ar1_gls import Ar1Fit, fit_ar1_many, full_rank, last_coefficient_many
 from .design import Terms, choose_terms
 from .results import NoEstimate, StepEstimate
 from .series import Series
@@ -68,24 +70,62 @@ def too_little(series: Series, settings: EstimateSettings) -> NoEstimate | None:
 
 def fit_its(series: Series, settings: EstimateSettings) -> tuple[StepEstimate, ItsFit] | NoEstimate:
     """Fit the ITS model to one series; a NoEstimate when the history is too short."""
-    missing = too_little(series, settings)
-    if missing is not None:
-        return missing
+    return fit_its_many([series], settings)[0]
+
+
+def fit_its_many(many: list[Series], settings: EstimateSettings,
+                 p_values_only: bool = False) -> list[tuple[StepEstimate, ItsFit] | NoEstimate | float]:
+    """``fit_its`` of every series, in order. Series with the same months before and after the go-live have
+    the same design, so they are fitted in one batch (ar1_gls.fit_ar1_many): hundreds of employees cost
+    about what a few company series cost. ``p_values_only``: just the step's p-value (NaN without a
+    standard error) instead of the estimate, for the placebos."""
+    out: list[tuple[StepEstimate, ItsFit] | NoEstimate | None] = [None] * len(many)
+    groups: dict[tuple, list[int]] = {}
+    for i, series in enumerate(many):
+        missing = too_little(series, settings)
+        if missing is not None:
+            out[i] = missing
+            continue
+        used = series.pre | series.post
+        key = (series.months[used].tobytes(), series.post[used].tobytes())
+        groups.setdefault(key, []).append(i)
+    for members in groups.values():
+        first = many[members[0]]
+        pre, post = first.pre, first.post
+        terms = choose_terms(first.months[pre], settings)
+        used = pre | post
+        months = first.months[used]
+        X = terms.matrix(months, step=post[used])
+        if not full_rank(X):
+            for i in members:
+                out[i] = NoEstimate("too little data", "the months observed cannot separate trend, season and effect",
+                                    pre_months=int(pre.sum()), post_months=int(post.sum()))
+            continue
+        logs = [many[i].log_scale for i in members]
+        Y = np.vstack([np.log(many[i].values[many[i].pre | many[i].post]) if log
+                       else many[i].values[many[i].pre | many[i].post] for i, log in zip(members, logs)])
+        if p_values_only:
+            for start in range(0, len(members), _BATCH):
+                step, se, df = last_coefficient_many(Y[start:start + _BATCH], X, months, settings.rho_grid_size)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    p = np.where(se > 0, 2.0 * special.stdtr(df, -np.abs(step / se)), np.nan)
+                for i, value in zip(members[start:start + _BATCH], p):
+                    out[i] = float(value)
+            continue
+        fits = []
+        for start in range(0, len(members), _BATCH):
+            fits += fit_ar1_many(Y[start:start + _BATCH], X, months, settings.rho_grid_size)
+        for i, log_scale, fit in zip(members, logs, fits):
+            out[i] = _its_result(many[i], terms, fit, log_scale, settings)
+    return out  # type: ignore[return-value]
+
+
+_BATCH = 256  # series per batch: bounds the (series x grid x months) arrays to a few MB
+
+
+def _its_result(series: Series, terms: Terms, fit: Ar1Fit, log_scale: bool,
+                settings: EstimateSettings) -> tuple[StepEstimate, ItsFit]:
     pre, post = series.pre, series.post
-    terms = choose_terms(series.months[pre], settings)
-    if terms is None:  # pragma: no cover - too_little already checked the months
-        return NoEstimate("too little data", "too few months before the go-live")
-    used = pre | post
-    months = series.months[used]
-    log_scale = series.log_scale
-    y = series.values[used]
-    if log_scale:
-        y = np.log(y)
-    X = terms.matrix(months, step=post[used])
-    if np.linalg.matrix_rank(X) < X.shape[1]:
-        return NoEstimate("too little data", "the months observed cannot separate trend, season and effect",
-                          pre_months=int(pre.sum()), post_months=int(post.sum()))
-    fit = fit_ar1(y, X, months, settings.rho_grid_size)
     smearing = float(np.mean(np.exp(fit.residuals))) if log_scale else 1.0
     model = ItsFit(series, terms, fit, log_scale, smearing)
     n_pre, n_post = int(pre.sum()), int(post.sum())

@@ -7,6 +7,11 @@
 * Department, region and rollout-wave rows: Benjamini-Hochberg within (family, scope_type), e.g. all
   department rows of the service family: where many scopes are compared, a few false discoveries among
   many true ones are acceptable, the share of them is kept at alpha.
+* Employee rows: Benjamini-Hochberg within one metric's employee rows (all employees' requests handled,
+  say). Employees are many (dozens to hundreds per metric), so per-row tests at alpha would call a few
+  of them better or worse by chance alone; a manager reads one metric across the team, which is the
+  family whose false-discovery rate is kept at alpha. Mixing metrics would let a strong metric (CRM
+  adoption) loosen the threshold for a weak one.
 
 Both via statsmodels.stats.multitest.multipletests.
 """
@@ -18,6 +23,7 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 SCOPED = ("department", "region", "rollout_wave")
+EMPLOYEE = "employee"
 
 
 def _adjust(p: pd.Series, method: str) -> pd.Series:
@@ -38,5 +44,8 @@ def adjust(effects: pd.DataFrame, families: pd.Series) -> pd.DataFrame:
     scoped = out["scope_type"].isin(SCOPED)
     family = out["metric_id"].map(families)
     for _, index in out[scoped].groupby([family[scoped], out.loc[scoped, "scope_type"]]).groups.items():
+        out.loc[index, "p_value_bh"] = _adjust(out.loc[index, "p_value"], "fdr_bh")
+    employee = out["scope_type"] == EMPLOYEE
+    for _, index in out[employee].groupby("metric_id").groups.items():
         out.loc[index, "p_value_bh"] = _adjust(out.loc[index, "p_value"], "fdr_bh")
     return out

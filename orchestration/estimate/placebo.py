@@ -22,8 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .its import fit_its
-from .results import StepEstimate
+from .its import fit_its_many
 from .series import POST_PERIOD, Series
 from .settings import EstimateSettings
 
@@ -50,16 +49,25 @@ def placebo_positions(n_pre: int, settings: EstimateSettings) -> list[int]:
 
 
 def run_placebos(series: Series, settings: EstimateSettings) -> PlaceboResult:
-    pre = series.pre
-    n_pre = int(pre.sum())
-    hits = runs = 0
-    for k in placebo_positions(n_pre, settings):
-        period = np.where(np.cumsum(pre) > k, POST_PERIOD, "baseline")
-        fake = series.restricted(pre, period)
-        result = fit_its(fake, settings)
-        if not isinstance(result, tuple):
+    return run_placebos_many([series], settings)[0]
+
+
+def run_placebos_many(many: list[Series], settings: EstimateSettings) -> list[PlaceboResult]:
+    """``run_placebos`` of every series, in order: every fake history of every series is fitted in one call
+    of its.fit_its_many, which batches the fake histories that share their months."""
+    fakes: list[Series] = []
+    parent: list[int] = []
+    for i, series in enumerate(many):
+        pre = series.pre
+        for k in placebo_positions(int(pre.sum()), settings):
+            period = np.where(np.cumsum(pre) > k, POST_PERIOD, "baseline")
+            fakes.append(series.restricted(pre, period))
+            parent.append(i)
+    runs = np.zeros(len(many), dtype=np.int64)
+    hits = np.zeros(len(many), dtype=np.int64)
+    for i, result in zip(parent, fit_its_many(fakes, settings, p_values_only=True)):
+        if not isinstance(result, float):
             continue
-        estimate: StepEstimate = result[0]
-        runs += 1
-        hits += int(estimate.p_value < settings.alpha)
-    return PlaceboResult(runs, hits)
+        runs[i] += 1
+        hits[i] += int(result < settings.alpha)  # NaN (no standard error) never fires
+    return [PlaceboResult(int(r), int(h)) for r, h in zip(runs, hits)]

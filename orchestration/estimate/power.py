@@ -10,7 +10,7 @@ alpha is the level the verdict really tests at. Company rows are judged with Hol
 company rows that have a p-value; Holm finds at least what Bonferroni finds, so their MDE uses alpha / m:
 an effect of that size is found with at least the stated power *after* the adjustment. (With the raw alpha
 an effect "larger than its MDE" would be missed most of the time once adjusted: measured, docs/methods.md.)
-Department, region and rollout-wave rows (Benjamini-Hochberg) use alpha: BH's threshold approaches alpha
+Department, region, rollout-wave and employee rows (Benjamini-Hochberg) use alpha: BH's threshold approaches alpha
 when many scopes really changed, which is when such rows matter.
 """
 

@@ -8,6 +8,7 @@ no records) is simply not observed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -45,15 +46,16 @@ class Series:
         """From the rows of one metric and scope (any order)."""
         return next(iter_series(frame, {str(frame["metric_id"].iloc[0]): unit}))
 
-    @property
+    # cached: every model reads them several times, and an export has thousands of series (employees)
+    @cached_property
     def observed(self) -> np.ndarray:
         return np.isfinite(self.values)
 
-    @property
+    @cached_property
     def pre(self) -> np.ndarray:
         return np.isin(self.period, PRE_PERIODS) & self.observed
 
-    @property
+    @cached_property
     def post(self) -> np.ndarray:
         return (self.period == POST_PERIOD) & self.observed
 
@@ -62,7 +64,7 @@ class Series:
         """Ramp-up and post months (with or without a value): the rows of the counterfactual table."""
         return np.isin(self.period, (RAMP_UP_PERIOD, POST_PERIOD))
 
-    @property
+    @cached_property
     def log_scale(self) -> bool:
         used = self.values[self.pre | self.post]
         return self.unit in LOG_UNITS and len(used) > 0 and bool(np.all(used > 0))

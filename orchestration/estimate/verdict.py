@@ -6,7 +6,7 @@ In order:
    'too little data': fewer months than a model needs);
 2. 'unreliable': the placebo go-lives fired (placebo.py); no better/worse whatever the estimate says;
 3. 'better' / 'worse': the adjusted p-value (Holm for company rows, Benjamini-Hochberg for department,
-   region and rollout-wave rows) is below alpha, the 95% interval excludes 0, and the sign of the effect
+   region and rollout-wave rows, and within a metric's employee rows) is below alpha, the 95% interval excludes 0, and the sign of the effect
    against the metric's direction decides which. So a verdict never contradicts its estimate;
 4. 'too little data': nothing found, and the test could only have found a change of more than
    ``practical_relative_effect`` ("could detect +-23% (practical size 10%)");

@@ -29,7 +29,7 @@ import duckdb
 from orchestration.publish.atomic import replaced_atomically
 from orchestration.publish.copy import copy_tables, source_tables
 from orchestration.publish.sql import literal
-from orchestration.publish.views import REQUIRED_TABLES, create_publish_info, create_views
+from orchestration.publish.views import REQUIRED_TABLES, create_publish_info, create_views, employee_names
 
 # Readable by every DuckDB from 1.0 on (the drivers of DBeaver, Metabase,
 # Superset's duckdb-engine and Evidence may bundle an older DuckDB than ours).
@@ -92,10 +92,11 @@ def publish(
                     f"The warehouse {source} has no {', '.join(missing)}: run `crm-impact build` before publishing"
                 )
             counts = copy_tables(con, _SOURCE, _TARGET, tables)
+            names = employee_names(con, _SOURCE)  # empty unless the build had show_employee_names true
             con.execute(f"detach {_SOURCE}")
 
             con.execute(f"use {_TARGET}")
-            views = create_views(con)
+            views = create_views(con, names)
             latest_month = con.execute("select max(month_start) from marts.mart_kpi_monthly").fetchone()[0]
             info = create_publish_info(
                 con,

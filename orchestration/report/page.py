@@ -22,6 +22,7 @@ from plotly.offline import get_plotlyjs
 from orchestration.report import fmt
 from orchestration.report.charts import PAYBACK_CHART_ID, chart_id, metric_figure, payback_figure, to_fragment
 from orchestration.report.data import FAMILY_LABELS, DataQuality, Metric, ReportData, read_report_data
+from orchestration.report.employees import EmployeeData, employee_section, read_employee_data
 from orchestration.scorecard import absent_tables, load_lines
 
 CSS = """
@@ -334,8 +335,9 @@ FOOTER = """
 </footer>"""
 
 
-def render_report(data: ReportData, generated_at: dt.datetime | None = None) -> str:
-    """The whole page as a string."""
+def render_report(data: ReportData, generated_at: dt.datetime | None = None,
+                  employees: EmployeeData | None = None) -> str:
+    """The whole page as a string (``employees``: the departments-and-employees section, if any)."""
     generated_at = generated_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     sections = "".join(_family_section(f, data) for f in data.families)
     return f"""<!DOCTYPE html>
@@ -353,6 +355,7 @@ def render_report(data: ReportData, generated_at: dt.datetime | None = None) -> 
 {_data_section(data)}
 {_payback_section(data)}
 {sections}
+{employee_section(employees)}
 {FOOTER}
 </main>
 </body>
@@ -360,10 +363,12 @@ def render_report(data: ReportData, generated_at: dt.datetime | None = None) -> 
 """
 
 
-def write_report(db_path: Path, out_path: Path) -> Path:
-    """Write the HTML report of the warehouse (or serving file) ``db_path`` to ``out_path``; return the path."""
+def write_report(db_path: Path, out_path: Path, employee_names: bool = False) -> Path:
+    """Write the HTML report of the warehouse (or serving file) ``db_path`` to ``out_path``; return the path.
+    ``employee_names``: name employees where the build allowed it (orchestration/report/employees.py)."""
     out_path = Path(out_path)
-    page = render_report(read_report_data(Path(db_path)))
+    page = render_report(read_report_data(Path(db_path)),
+                         employees=read_employee_data(Path(db_path), employee_names=employee_names))
     out_path.parent.mkdir(parents=True, exist_ok=True)
     temporary = out_path.with_name(f".{out_path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:

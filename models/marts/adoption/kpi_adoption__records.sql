@@ -3,5 +3,6 @@
 
 -- crm_adoption_rate: employees with >= 1 CRM session in the month / employees employed that month
 select {{ kpi_record('crm_adoption_rate', 'month_start', 'department',
-                     numerator='case when has_crm_session then 1 else 0 end', denominator='1') }}
+                     numerator='case when has_crm_session then 1 else 0 end', denominator='1',
+                     employee='employee_id') }}
 from {{ ref('fct_employee_months') }}

@@ -2,6 +2,7 @@
 -- is_employed_at_data_end is judged at the end of the data, not today.
 select
     employees.employee_id,
+    employees.employee_key,
     employees.department,
     employees.role,
     employees.hired_at,

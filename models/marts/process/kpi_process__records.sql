@@ -12,19 +12,19 @@ approvals as (
 
 -- lead_processing_hours: created -> closed, closed leads (median and p90)
 select {{ kpi_record('lead_processing_hours', 'lead_month', 'assigned_department', 'customer_region',
-                     record_value='hours_to_close') }}
+                     record_value='hours_to_close', employee='assigned_employee_id') }}
 from leads
 where is_closed and hours_to_close is not null
 union all
 select {{ kpi_record('lead_processing_hours_p90', 'lead_month', 'assigned_department', 'customer_region',
-                     record_value='hours_to_close') }}
+                     record_value='hours_to_close', employee='assigned_employee_id') }}
 from leads
 where is_closed and hours_to_close is not null
 
 union all
 -- lead_first_response_hours: created -> first response, leads that got one
 select {{ kpi_record('lead_first_response_hours', 'lead_month', 'assigned_department', 'customer_region',
-                     record_value='hours_to_first_response') }}
+                     record_value='hours_to_first_response', employee='assigned_employee_id') }}
 from leads
 where hours_to_first_response is not null
 

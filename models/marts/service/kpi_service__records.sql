@@ -11,12 +11,14 @@ surveys as (
 
 -- first_response_minutes: opened -> first response (median and p90)
 select {{ kpi_record('first_response_minutes', 'ticket_month', 'assigned_department', 'customer_region',
-                     record_value='minutes_to_first_response') }}
+                     record_value='minutes_to_first_response',
+                     employee='assigned_employee_id') }}
 from tickets
 where minutes_to_first_response is not null
 union all
 select {{ kpi_record('first_response_minutes_p90', 'ticket_month', 'assigned_department', 'customer_region',
-                     record_value='minutes_to_first_response') }}
+                     record_value='minutes_to_first_response',
+                     employee='assigned_employee_id') }}
 from tickets
 where minutes_to_first_response is not null
 

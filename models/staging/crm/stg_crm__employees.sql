@@ -6,6 +6,8 @@ with source as (
 
 select
     employee_id,
+    -- pseudonymous key of the employee scope of the marts (macros/employee_key.sql)
+    {{ employee_key('employee_id') }} as employee_key,
     trim(department) as department,
     lower(trim(role)) as role,
     hired_at,

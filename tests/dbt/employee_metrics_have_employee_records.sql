@@ -1,0 +1,20 @@
+{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'int_kpi__records'}}}) }}
+-- A metric listed in the seed kpi_employee_metrics must have employee rows
+-- wherever it has records: its kpi_<family>__records model has to pass the
+-- responsible employee to kpi_record(employee=...). One row per listed metric
+-- with company records but no employee record. Warn, not error: an export
+-- whose CRM records no assignee (some presets) legitimately has none.
+with counts as (
+    select
+        metric_id,
+        sum(case when scope_type = 'company' then 1 else 0 end) as company_records,
+        sum(case when scope_type = 'employee' then 1 else 0 end) as employee_records
+    from {{ ref('int_kpi__records') }}
+    group by metric_id
+)
+
+select employee_metrics.metric_id, counts.company_records
+from {{ ref('kpi_employee_metrics') }} as employee_metrics
+inner join counts
+    on employee_metrics.metric_id = counts.metric_id
+where counts.company_records > 0 and counts.employee_records = 0
