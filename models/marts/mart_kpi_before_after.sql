@@ -200,7 +200,8 @@ payback_rows as (
         cast(null as double) as raw_change,
         cast(null as double) as raw_relative_change,
         'its' as method,
-        'cumulative gross profit against the model''s counterfactual of the company''s gross profit, '
+        -- no apostrophes in SQL literals: Spark reads 'a''b' as two literals joined ('ab')
+        'cumulative gross profit against the counterfactual gross profit of the company (the model), '
             || 'since the go-live month' as method_detail,
         cast(null as bigint) as model_pre_months,
         cast(months_since_go_live as bigint) as model_post_months,
