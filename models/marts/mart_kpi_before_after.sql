@@ -55,7 +55,7 @@ compared as (
             when baseline.period_value is not null and post.period_value is not null then 'ok'
             else 'not_available'
         end as status,
-        empty_sources.empty_tables,
+        unavailable_sources.source_reason,
         case
             when baseline.period_value is not null and post.period_value is not null then null
             when unavailable_sources.source_reason is not null then unavailable_sources.source_reason
@@ -123,7 +123,7 @@ comparison as (
         -- go-live, left before it, a month or two on one side): that is about
         -- the person's history, not the metric (unless the export lacks its table)
         case
-            when compared.scope_type = 'employee' and compared.empty_tables is null
+            when compared.scope_type = 'employee' and compared.source_reason is null
                 and (compared.status = 'not_available' or effects.verdict is null or effects.verdict = 'not available')
                 then 'too little data'
             when compared.status = 'not_available' then 'not available'
