@@ -7,6 +7,11 @@ with tickets as (
 
 surveys as (
     select * from {{ ref('fct_surveys') }}
+),
+
+-- the business-hours twins of the durations (docs/business_hours.md)
+business_durations as (
+    select * from {{ ref('fct_business_durations') }}
 )
 
 -- first_response_minutes: opened -> first response (median and p90)
@@ -21,6 +26,17 @@ select {{ kpi_record('first_response_minutes_p90', 'ticket_month', 'assigned_dep
                      employee='assigned_employee_id') }}
 from tickets
 where minutes_to_first_response is not null
+union all
+-- first_response_business_minutes: the same tickets, working minutes of their business calendar
+select {{ kpi_record('first_response_business_minutes', 'record_month', 'department', 'region',
+                     record_value='first_response_business_minutes') }}
+from business_durations
+where first_response_business_minutes is not null
+union all
+select {{ kpi_record('first_response_business_minutes_p90', 'record_month', 'department', 'region',
+                     record_value='first_response_business_minutes') }}
+from business_durations
+where first_response_business_minutes is not null
 
 union all
 -- resolution_rate: resolved tickets / tickets no longer open

@@ -11,6 +11,11 @@ activities as (
 
 targets as (
     select * from {{ ref('fct_sales_targets') }}
+),
+
+-- the business-hours twin of task completion (docs/business_hours.md)
+business_durations as (
+    select * from {{ ref('fct_business_durations') }}
 )
 
 -- requests_per_employee: closed leads + tickets no longer open / sales and support employees employed that month.
@@ -50,6 +55,12 @@ select {{ kpi_record('task_completion_hours', 'activity_month', 'employee_depart
                      record_value='hours_to_complete', employee='employee_id') }}
 from activities
 where is_completed and hours_to_complete is not null
+union all
+-- the same activities in working hours of their business calendar
+select {{ kpi_record('task_completion_business_hours', 'record_month', 'department',
+                     record_value='task_completion_business_hours') }}
+from business_durations
+where task_completion_business_hours is not null
 union all
 -- task_on_time_share: completed by due_at / completed activities with a due_at
 select {{ kpi_record('task_on_time_share', 'activity_month', 'employee_department',
