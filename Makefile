@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 
 SPARK_STAMP := $(VENV)/.spark-installed-stamp
 
-.PHONY: install install-spark demo test test-slow test-all test-spark dev bench docs docs-md clean
+.PHONY: install install-spark demo test test-slow test-all test-spark dev bench docs docs-md holidays clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ docs: install
 ## Rewrite the generated tables of docs/kpis.md and docs/export_format.md from the seeds and the contract.
 docs-md: install
 	$(BIN)/python -m orchestration.docs_gen
+
+## Regenerate the public holidays of the business calendar (seeds/business_calendar/) for business_holiday_country.
+holidays: install
+	$(BIN)/python -m orchestration.business_calendar $(HOLIDAYS_ARGS)
 
 clean:
 	rm -rf target logs warehouse reports .pytest_cache

@@ -20,7 +20,7 @@ def test_families_in_their_order_with_both_labels():
 
 def test_every_definition_and_source_table_is_read():
     definitions = catalog.kpi_definitions()
-    assert len(definitions) == 35 and sum(d.is_catalog_metric for d in definitions) == 28
+    assert len(definitions) == 43 and sum(d.is_catalog_metric for d in definitions) == 28
     assert {d.family for d in definitions} == set(catalog.family_ids())
     assert catalog.kpi_source_tables()["crm_adoption_rate"] == ("employees", "crm_usage")
     assert set(catalog.kpi_source_tables()) == {d.metric_id for d in definitions}
