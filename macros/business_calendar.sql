@@ -64,3 +64,24 @@
 {% macro minutes_of_clock(clock_text) -%}
     (cast(substring(trim({{ clock_text }}), 1, 2) as integer) * 60 + cast(substring(trim({{ clock_text }}), 4, 2) as integer))
 {%- endmacro %}
+
+{#- At most this many working intervals per calendar and day (business_hours
+    rows per calendar and weekday; tests/dbt/business_hours_do_not_overlap.sql
+    enforces it): int_business_hours__days carries them as columns, so the
+    working time up to a moment is arithmetic on one joined row. -#}
+{% macro business_interval_slots() -%}
+    {{ return(4) }}
+{%- endmacro %}
+
+{#- Working seconds of a calendar from its first day up to the moment
+    `at_utc`, given `day` = its row of int_business_hours__days for the
+    moment's local date: the running total before that day plus the part of
+    each of the day's intervals that lies before the moment. NULL when the
+    moment is NULL or outside the calendar. -#}
+{% macro working_seconds_until(at_utc, day) -%}
+    ({{ day }}.seconds_before_day
+    {%- for slot in range(1, business_interval_slots() + 1) %}
+        + coalesce(least(greatest({{ seconds_between(day ~ '.interval_' ~ slot ~ '_start_utc', at_utc) }}, 0.0),
+                         {{ day }}.interval_{{ slot }}_seconds), 0.0)
+    {%- endfor %})
+{%- endmacro %}

@@ -1,4 +1,5 @@
--- Working hours of one calendar and weekday must not overlap, and each must
+-- Working hours of one calendar and weekday must not overlap, are at most
+-- business_interval_slots() a day, and each must
 -- open before it closes within the day (00:00-24:00): an overlap would count
 -- the same minutes twice in every business-hours duration
 -- (seeds/business_calendar/business_hours.csv). Rows returned are the wrong ones.
@@ -27,3 +28,9 @@ inner join hours as other
     and this.opens_at <> other.opens_at
     and this.opens_minute < other.closes_minute
     and other.opens_minute < this.closes_minute
+union all
+select calendar_id, iso_weekday, min(opens_at), max(closes_at),
+       'more than {{ business_interval_slots() }} intervals on one weekday (macro business_interval_slots)' as problem
+from hours
+group by calendar_id, iso_weekday
+having count(*) > {{ business_interval_slots() }}
