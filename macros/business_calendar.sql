@@ -6,7 +6,7 @@
 {% macro business_calendar_default() -%}
     {%- set value = var('business_calendar_default') | string -%}
     {%- if not modules.re.match('^[A-Za-z0-9_]+$', value) -%}
-        {{ _setting_error('business_calendar_default', value, 'a calendar_id of seeds/business_calendar/business_calendars.csv') }}
+        {{ _setting_error('business_calendar_default', value, 'a calendar_id such as office') }}
     {%- endif -%}
     {{ return(value) }}
 {%- endmacro %}
@@ -15,7 +15,7 @@
 {% macro business_holiday_country() -%}
     {%- set value = var('business_holiday_country') | string -%}
     {%- if not modules.re.match('^[A-Z]{2,3}$', value) -%}
-        {{ _setting_error('business_holiday_country', value, 'an ISO 3166 country code such as UA (then run make holidays)') }}
+        {{ _setting_error('business_holiday_country', value, 'an ISO 3166 country code such as UA') }}
     {%- endif -%}
     {{ return(value) }}
 {%- endmacro %}

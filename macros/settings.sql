@@ -14,6 +14,8 @@
         'crm_timezone': '--timezone',
         'reporting_currency': '--currency',
         'show_employee_names': '--show-employee-names',
+        'business_calendar_default': '--business-calendar',
+        'business_holiday_country': '--holiday-country',
     } -%}
     {{ return(flags[name]) }}
 {%- endmacro %}

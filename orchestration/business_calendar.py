@@ -12,8 +12,8 @@ that the build can tell "no holidays that year" (Ukraine under martial law
 since 2022) from "not generated" (a dbt test fails on the latter,
 ``tests/dbt/business_calendar_covers_the_data.sql``).
 
-The country is the dbt var ``business_holiday_country`` of dbt_project.yml (its
-one place); this module reads it there. Regenerate after changing it, or to
+The country is the setting ``business_holiday_country`` (orchestration/settings.py;
+default in dbt_project.yml); this module generates for its default. Regenerate after changing it, or to
 reach more years: ``make holidays`` (``python -m orchestration.business_calendar
 [--country PL] [--first-year 1991 --last-year 2045]``).
 """
@@ -23,8 +23,6 @@ from __future__ import annotations
 import argparse
 import csv
 from pathlib import Path
-
-import yaml
 
 from orchestration.paths import PROJECT_ROOT
 
@@ -42,9 +40,10 @@ class HolidayError(ValueError):
 
 
 def configured_country() -> str:
-    """The dbt var business_holiday_country as dbt_project.yml sets it."""
-    project = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text(encoding="utf-8"))
-    return str(project["vars"]["business_holiday_country"])
+    """The default of the setting business_holiday_country (dbt_project.yml's var, orchestration/settings.py)."""
+    from orchestration.settings import defaults
+
+    return str(defaults()["business_holiday_country"])
 
 
 def holiday_rows(country: str, first_year: int, last_year: int) -> list[dict[str, str]]:

@@ -107,6 +107,14 @@ class AnalysisSettings:
         "--show-employee-names", bool, "true|false",
         "let the serving file's BI view bi.kpi_employee_scorecard show employees' names (the marts never do)",
         lambda value: isinstance(value, bool), "true or false")
+    business_calendar_default: str | None = setting(
+        "--business-calendar", str, "ID", "business calendar of the records no channel or department is assigned "
+        "to, for the business-hours durations (seeds/business_calendar/business_calendars.csv)",
+        lambda value: bool(re.fullmatch(r"[A-Za-z0-9_]+", str(value))), "a calendar_id such as office")
+    business_holiday_country: str | None = setting(
+        "--holiday-country", str, "CC", "country whose public holidays close the business calendars "
+        "(seeds/business_calendar/public_holidays.csv must be generated for it: make holidays)",
+        lambda value: bool(re.fullmatch(r"[A-Z]{2,3}", str(value))), "an ISO 3166 country code such as UA")
 
     def __post_init__(self) -> None:
         for spec in fields(self):

@@ -8,7 +8,6 @@ the 24/7 calendar. Real loader, real dbt build, real DuckDB."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,18 +18,10 @@ from orchestration import business_calendar
 from orchestration.settings import AnalysisSettings
 
 
-@dataclass(frozen=True)
-class BusinessHoursSettings(AnalysisSettings):
-    """The analysis settings plus the business calendar's vars (dbt vars of the same names)."""
-
-    business_calendar_default: str | None = None
-    business_holiday_country: str | None = None
-
-
 # March-May 2021 baseline, June ramp-up, July-November post; months in Kyiv time.
 LAYOUT = dict(crm_go_live_date="2021-06-01", crm_ramp_up_days=30, crm_baseline_months=3, crm_timezone="Europe/Kyiv")
-OFFICE = BusinessHoursSettings(**LAYOUT)
-ALWAYS_OPEN = BusinessHoursSettings(**LAYOUT, business_calendar_default="always_open")
+OFFICE = AnalysisSettings(**LAYOUT)
+ALWAYS_OPEN = AnalysisSettings(**LAYOUT, business_calendar_default="always_open")
 
 
 @pytest.fixture(scope="module")
