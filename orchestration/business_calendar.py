@@ -46,6 +46,12 @@ def configured_country() -> str:
     return str(defaults()["business_holiday_country"])
 
 
+def _label(text: str) -> str:
+    """A holiday's name with typographic apostrophes (New Year’s Day): dbt-spark's session connection
+    puts seed values into its INSERT unescaped, and a straight apostrophe would end the string."""
+    return text.replace("'", "\u2019")
+
+
 def holiday_rows(country: str, first_year: int, last_year: int) -> list[dict[str, str]]:
     """Every day off and every weekend day worked instead, of one country and range of years, by date.
 
@@ -63,7 +69,7 @@ def holiday_rows(country: str, first_year: int, last_year: int) -> list[dict[str
         raise HolidayError(f"the holidays package has no country {country!r} (an ISO 3166 code such as UA, PL, DE)"
                            ) from None
     rows = [{"country": country, "holiday_date": day.isoformat(), "day_kind": "closed", "worked_as_weekday": "",
-             "holiday_label": "; ".join(sorted(days.get_list(day)))} for day in sorted(days)]
+             "holiday_label": _label("; ".join(sorted(days.get_list(day))))} for day in sorted(days)]
     date_format = getattr(days, "substituted_date_format", "%m/%d/%Y")
     for worked in sorted(getattr(days, "weekend_workdays", ())):
         if not first_year <= worked.year <= last_year:
