@@ -36,17 +36,20 @@ where hours_to_first_response is not null
 union all
 -- the same leads in working hours of their business calendar (lead_*_business_hours)
 select {{ kpi_record('lead_processing_business_hours', 'record_month', 'department', 'region',
-                     record_value='lead_processing_business_hours') }}
+                     record_value='lead_processing_business_hours',
+                     employee='employee_id') }}
 from business_durations
 where lead_processing_business_hours is not null
 union all
 select {{ kpi_record('lead_processing_business_hours_p90', 'record_month', 'department', 'region',
-                     record_value='lead_processing_business_hours') }}
+                     record_value='lead_processing_business_hours',
+                     employee='employee_id') }}
 from business_durations
 where lead_processing_business_hours is not null
 union all
 select {{ kpi_record('lead_first_response_business_hours', 'record_month', 'department', 'region',
-                     record_value='lead_first_response_business_hours') }}
+                     record_value='lead_first_response_business_hours',
+                     employee='employee_id') }}
 from business_durations
 where lead_first_response_business_hours is not null
 
@@ -68,12 +71,14 @@ from approvals
 union all
 -- the same approvals in working hours of their business calendar
 select {{ kpi_record('approval_cycle_business_hours', 'record_month', 'department',
-                     record_value='approval_cycle_business_hours') }}
+                     record_value='approval_cycle_business_hours',
+                     employee='employee_id') }}
 from business_durations
 where approval_cycle_business_hours is not null
 union all
 select {{ kpi_record('approval_cycle_business_hours_p90', 'record_month', 'department',
-                     record_value='approval_cycle_business_hours') }}
+                     record_value='approval_cycle_business_hours',
+                     employee='employee_id') }}
 from business_durations
 where approval_cycle_business_hours is not null
 

@@ -29,12 +29,14 @@ where minutes_to_first_response is not null
 union all
 -- first_response_business_minutes: the same tickets, working minutes of their business calendar
 select {{ kpi_record('first_response_business_minutes', 'record_month', 'department', 'region',
-                     record_value='first_response_business_minutes') }}
+                     record_value='first_response_business_minutes',
+                     employee='employee_id') }}
 from business_durations
 where first_response_business_minutes is not null
 union all
 select {{ kpi_record('first_response_business_minutes_p90', 'record_month', 'department', 'region',
-                     record_value='first_response_business_minutes') }}
+                     record_value='first_response_business_minutes',
+                     employee='employee_id') }}
 from business_durations
 where first_response_business_minutes is not null
 

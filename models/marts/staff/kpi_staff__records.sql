@@ -58,7 +58,8 @@ where is_completed and hours_to_complete is not null
 union all
 -- the same activities in working hours of their business calendar
 select {{ kpi_record('task_completion_business_hours', 'record_month', 'department',
-                     record_value='task_completion_business_hours') }}
+                     record_value='task_completion_business_hours',
+                     employee='employee_id') }}
 from business_durations
 where task_completion_business_hours is not null
 union all
