@@ -100,6 +100,9 @@ EXPORT_YML: dict[str, tuple[str, str]] = {
     "exported_at": ("when the export was made (a bare date = the end of that day)",
                     "the load time: events after it are quarantined as future-dated, and the last month of the "
                     "data counts as complete only when the data reach its last day"),
+    "complete": ("`true` when each file holds every record of its table (an API snapshot): raw rows whose key "
+                 "a file no longer holds were deleted in the CRM and are deleted from raw",
+                 "`false`: files may be partial, so the load only adds and replaces rows"),
 }
 
 

@@ -142,4 +142,4 @@ def test_employee_before_after_is_too_little_data_with_the_reason(warehouse):
     verdicts = set(query(warehouse, "select distinct verdict, case when verdict = 'not available' then "
                                     "verdict_reason end from marts.mart_kpi_before_after where scope_type = 'employee'"))
     # 'not available' only where the export lacks the metric's table (no crm_usage: CRM adoption)
-    assert verdicts == {("too little data", None), ("not available", "the export has no rows in crm_usage")}
+    assert verdicts == {("too little data", None), ("not available", "the export has no crm_usage file")}
