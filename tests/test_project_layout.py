@@ -72,3 +72,13 @@ def test_every_dbt_unit_test_ran_once_and_passed(dbt_manifest, demo_warehouse):
            if unique_id.startswith("unit_test.")}
     assert set(ran) == set(dbt_manifest["unit_tests"]) and len(ran) >= 7
     assert set(ran.values()) == {"pass"}
+
+
+def test_seed_values_have_no_apostrophes():
+    """dbt-spark's session connection inserts seed values into SQL unescaped: one apostrophe in a seed
+    (``the lead's assignee``) breaks the Spark build. Seeds say it another way (or with ’)."""
+    offending = [f"{path.relative_to(ROOT)}:{number}"
+                 for path in sorted((ROOT / "seeds").rglob("*.csv")) if "demo" not in path.parts
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+                 if "'" in line]
+    assert not offending, offending
