@@ -1,4 +1,8 @@
 {{ config(materialized='table') }}
+-- The generated holidays' coverage (public_holiday_years) is checked by the test
+-- business_calendar_covers_the_data; it is built with the holidays, so that a build of a
+-- selection (dbt build --select +marts.core, a Dagster subset) has it before the test runs:
+-- depends_on: {{ ref('public_holiday_years') }}
 -- The working intervals of every business calendar on every local day of the
 -- data's calendar (int_calendar__analysis_window), in UTC: one row per
 -- calendar, day and interval of business_hours. A day is worked with the
