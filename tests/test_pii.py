@@ -22,8 +22,8 @@ PRIVATE_SCHEMAS = ("raw", "staging")
 
 # column names that hold personal data, or hint at it
 PERSONAL_NAME = re.compile(r"email|e_mail|phone|mobile|full_name|first_name|last_name|surname|^name$|_name$")
-# names of things, not of people
-NOT_PERSONAL = {"product_name"}
+# names of things, not of people (the data-quality marts name tables, columns and settings)
+NOT_PERSONAL = {"product_name", "table_name", "column_name", "setting_name"}
 
 EMAIL = r"[^@\s]+@[^@\s]+"
 PHONE = r"\+?\s*380[\s\d()-]{9,}"

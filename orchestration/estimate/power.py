@@ -37,6 +37,7 @@ def mde_columns(effects: pd.DataFrame, alpha: float, power: float) -> pd.DataFra
     cf = np.abs(out["counterfactual_mean"].to_numpy(dtype=np.float64))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         relative = np.where(log_scale, np.expm1(step), step / cf)
+        relative = np.where(np.isfinite(relative), relative, np.nan)  # a zero counterfactual: no relative MDE
         absolute = np.where(log_scale, np.expm1(step) * cf, step)
     out["mde"] = np.abs(absolute)
     out["mde_relative"] = np.abs(relative)

@@ -91,8 +91,9 @@ def compare_marts(
                 numeric = duck_cols[column].startswith(NUMERIC_TYPES) and spark_cols[column].startswith(NUMERIC_TYPES)
                 if numeric:
                     differs = (
-                        f"(d.{column} is null) <> (s.{column} is null) or abs(d.{column} - s.{column}) > "
-                        f"greatest({abs_tol}, {tolerance} * greatest(abs(d.{column}), abs(s.{column})))"
+                        f"(d.{column} is null) <> (s.{column} is null) or (d.{column} is distinct from s.{column} "
+                        f"and abs(d.{column} - s.{column}) > "
+                        f"greatest({abs_tol}, {tolerance} * greatest(abs(d.{column}), abs(s.{column}))))"
                     )
                 else:
                     differs = f"d.{column} is distinct from s.{column}"
