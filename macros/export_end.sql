@@ -9,16 +9,11 @@
     end of the export (int_calendar__analysis_window). -#}
 {% macro exported_at_utc() -%}
     {%- set unknown = 'cast(null as timestamp)' -%}
-    {%- if not execute -%}
+    {#- loader_table (macros/loader_log.sql): the warehouse's raw.load_log, or on Spark the load_log
+        Parquet of the raw layer; none in dbt's parse phase or when there is no load_log -#}
+    {%- set load_log = loader_table('load_log') -%}
+    {%- if load_log is none or 'exported_at' not in load_log['columns'] -%}
         {{ return(unknown) }}
     {%- endif -%}
-    {%- set load_log = adapter.get_relation(database=target.database, schema='raw', identifier='load_log') -%}
-    {%- if load_log is none -%}
-        {{ return(unknown) }}
-    {%- endif -%}
-    {%- set column_names = adapter.get_columns_in_relation(load_log) | map(attribute='name') | map('lower') | list -%}
-    {%- if 'exported_at' not in column_names -%}
-        {{ return(unknown) }}
-    {%- endif -%}
-    {{ return("(select cast(max(exported_at) as timestamp) from " ~ load_log ~ ")") }}
+    {{ return("(select cast(max(exported_at) as timestamp) from " ~ load_log['relation'] ~ ")") }}
 {%- endmacro %}
