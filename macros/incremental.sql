@@ -66,14 +66,12 @@
     running total of deleted raw rows is part of the settings key above: when
     it grows, every incremental fact reprocesses every row once, and
     delete_vanished_rows (a post-hook) removes the rows whose record is gone.
-    0 without a load_log (Spark's raw Parquet) or before dbt's execute phase. -#}
+    0 without a load_log (or a column rows_deleted) or before dbt's execute phase. -#}
 {% macro raw_rows_deleted() -%}
-    {%- if not execute -%}{{ return(0) }}{%- endif -%}
-    {%- set load_log = adapter.get_relation(database=target.database, schema='raw', identifier='load_log') -%}
-    {%- if load_log is none -%}{{ return(0) }}{%- endif -%}
-    {%- set column_names = adapter.get_columns_in_relation(load_log) | map(attribute='name') | map('lower') | list -%}
-    {%- if 'rows_deleted' not in column_names -%}{{ return(0) }}{%- endif -%}
-    {%- set total = run_query('select coalesce(sum(rows_deleted), 0) from ' ~ load_log).columns[0].values()[0] -%}
+    {#- loader_table (macros/loader_log.sql): raw.load_log, or Spark's load_log Parquet; none before execute -#}
+    {%- set load_log = loader_table('load_log') -%}
+    {%- if load_log is none or 'rows_deleted' not in load_log['columns'] -%}{{ return(0) }}{%- endif -%}
+    {%- set total = run_query('select coalesce(sum(rows_deleted), 0) from ' ~ load_log['relation']).columns[0].values()[0] -%}
     {{ return(total | int) }}
 {%- endmacro %}
 
