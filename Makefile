@@ -28,11 +28,13 @@ install-spark: $(SPARK_STAMP)
 demo: install
 	$(BIN)/crm-impact demo
 
-## Run the everyday test suite: every test but the slow ones (builds real warehouses under a temporary folder).
+## Run the everyday test suite (under 5 minutes on 2 cores): every test but the slow ones; it builds two real
+## warehouses (the AOV fixture and the demo). `pytest tests/test_x.py` runs that file whole, slow tests too.
 test: install
 	$(BIN)/python -m pytest
 
-## The slow tests that `make test` leaves out (larger generated exports, a browser, the web server); CI runs both.
+## The slow tests that `make test` leaves out (each fixture export's own build, generated exports, calibration,
+## Dagster runs, the web server, the API extractions, every file format); CI runs both.
 test-slow: install
 	$(BIN)/python -m pytest -m "slow and not spark"
 

@@ -134,6 +134,34 @@ def warehouse_env(db_path: Path):
         yield db_path
 
 
+# --- which tests run -------------------------------------------------------------------------------
+
+def _named_on_command_line(config) -> list[Path]:
+    """The test files named on the command line (``pytest tests/test_x.py`` or ``tests/test_x.py::test_y``)."""
+    root = Path(config.invocation_params.dir)
+    named = [arg.split("::")[0] for arg in config.args]
+    return [(root / path).resolve() for path in named if path.endswith(".py")]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without ``-m``, leave out the Spark tests, and the slow tests of every file not named on the command line.
+
+    ``make test`` (plain ``pytest``) is the everyday suite and stays under five minutes on two cores;
+    ``pytest tests/test_kpi_financial.py`` runs that file whole, its slow tests included, which is what
+    someone working on it wants. An explicit ``-m`` (``make test-slow``, ``make test-spark``) decides alone.
+    """
+    if config.option.markexpr:
+        return
+    named = _named_on_command_line(config)
+    kept, left_out = [], []
+    for item in items:
+        slow_here = item.get_closest_marker("slow") is not None and Path(item.path).resolve() not in named
+        (left_out if slow_here or item.get_closest_marker("spark") is not None else kept).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
+
 # --- the warehouses that several test files read (built once per session) -------------------------
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,9 @@ from kpi_checks import assert_before_after, expected_monthly, monthly
 from orchestration import business_calendar
 from orchestration.settings import AnalysisSettings
 
+# slow (make test-slow; CI runs it): this file builds a warehouse of its own fixture
+pytestmark = pytest.mark.slow
+
 
 # March-May 2021 baseline, June ramp-up, July-November post; months in Kyiv time.
 LAYOUT = dict(crm_go_live_date="2021-06-01", crm_ramp_up_days=30, crm_baseline_months=3, crm_timezone="Europe/Kyiv")
@@ -105,7 +108,6 @@ def test_kyiv_office_hours_in_utc_follow_daylight_saving(office):
     ]
 
 
-@pytest.mark.slow
 def test_always_open_days_are_23_and_25_hours_on_the_nights_the_clocks_change(always_open):
     rows = dict(query(always_open, """select local_date, interval_seconds from intermediate.int_business_hours__intervals
                                       where calendar_id = 'always_open' and local_date in (
@@ -114,7 +116,6 @@ def test_always_open_days_are_23_and_25_hours_on_the_nights_the_clocks_change(al
                     dt.date(2021, 3, 8): 86400}
 
 
-@pytest.mark.slow
 def test_always_open_equals_calendar_time_for_every_record(always_open):
     """On the 24/7 calendar (no holidays) every business duration is the calendar duration, across both
     changes of the clocks: t8 spans the spring night (6 real hours for 7 on the wall clock), t7 the autumn

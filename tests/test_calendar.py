@@ -121,6 +121,7 @@ def test_demo_in_another_era_gives_the_same_kpis(demo, tmp_path, years):
     assert_same_analysis(demo, shifted, years)
 
 
+@pytest.mark.slow
 def test_small_export_from_the_1990s_gives_the_same_kpis(core_small_warehouse, tmp_path):
     """core_small (every table, a staged rollout, a partial last month) moved back 28 years."""
     go_live = dt.date(2024, 9, 1)  # the default setting (core_small has its own crm_rollout)

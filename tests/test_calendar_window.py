@@ -24,6 +24,9 @@ from conftest import FIXTURES, query
 from orchestration.dbt_runner import build
 from orchestration.load import load_export
 
+# slow (make test-slow; CI runs it): this file builds a warehouse of its own fixture
+pytestmark = pytest.mark.slow
+
 MARCH = dt.date(2025, 3, 1)
 WINDOW = ("select first_month, last_complete_month, last_data_month, partial_month_excluded, "
           "is_partial_month_excluded, excluded_month_count, exported_at, export_end_at, export_end_source "
@@ -99,7 +102,6 @@ def test_an_export_taken_at_the_end_of_the_month_keeps_it(without_export_date, e
     assert query(without_export_date, earlier) == query(exported_at_month_end, earlier)
 
 
-@pytest.mark.slow  # a third build of core_small
 def test_an_export_taken_mid_month_leaves_that_month_out(tmp_path):
     db = build_with_exported_at(tmp_path, dt.datetime(2025, 3, 20, 12, 0))
     assert window(db)["last_complete_month"] == dt.date(2025, 2, 1)

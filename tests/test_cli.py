@@ -62,6 +62,7 @@ def test_settings_become_dbt_vars():
      pytest.param('{"crm_ramp_up_days": -3}', "crm_ramp_up_days", marks=pytest.mark.slow),
      pytest.param('{"crm_timezone": "Europe/Atlantis"}', "crm_timezone", marks=pytest.mark.slow)],
 )
+@pytest.mark.slow
 def test_dbt_itself_rejects_an_invalid_setting(aov_warehouse, dbt_vars, setting):
     """A wrong var given straight to dbt (not through the CLI) also stops the build, naming it."""
     flag = cli_flags()[setting]

@@ -16,6 +16,9 @@ from conftest import FIXTURES, query
 from orchestration.dbt_runner import build, run_dbt
 from orchestration.load import load_export
 
+# slow (make test-slow; CI runs it): this file loads and builds an export several times, incrementally and in full
+pytestmark = pytest.mark.slow
+
 
 def _drop_rows(path: Path, keep) -> None:
     with path.open(newline="", encoding="utf-8") as f:
@@ -65,7 +68,6 @@ def test_a_complete_export_deletes_what_it_no_longer_holds(tmp_path, complete):
         assert {t: query(db, f"select count(*) from raw.{t}")[0][0] for t in before} == before
 
 
-@pytest.mark.slow
 def test_incremental_facts_follow_the_deletes(tmp_path):
     """After the deleting load, an incremental build gives the facts of a full refresh (the deleted records
     gone, o1's purchase sequence unchanged, c1's repeat contacts recounted without t2), and the next build

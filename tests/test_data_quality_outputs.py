@@ -35,6 +35,9 @@ from orchestration.report import write_report
 from orchestration.scorecard import load_markdown, read_load, read_scorecard, to_markdown
 from orchestration.settings import AnalysisSettings
 
+# slow (make test-slow; CI runs it): this file builds a warehouse of its own fixture
+pytestmark = pytest.mark.slow
+
 SETTINGS = AnalysisSettings(crm_go_live_date="2024-05-01")
 EXPENSES = [100 + i for i in range(12)]
 EXPENSES[2] = 1_000_000_000  # 2015-03

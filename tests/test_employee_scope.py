@@ -25,6 +25,9 @@ from orchestration.report import write_report
 from orchestration.report.employees import distribution
 from orchestration.settings import AnalysisSettings, SettingError
 
+# slow (make test-slow; CI runs it): core_small has its own build, and one test builds it again with names shown
+pytestmark = pytest.mark.slow
+
 NAMES_ON = AnalysisSettings(show_employee_names=True)
 
 
@@ -107,7 +110,6 @@ def test_names_are_nowhere_past_staging_by_default(core_small_warehouse, names, 
         assert "id='employees-named'" not in page
 
 
-@pytest.mark.slow  # a dbt re-parse with the setting on and a rebuild of its model: 40-60 s on the shared machine
 def test_names_only_in_the_bi_view_when_allowed(names_on_warehouse, names, tmp_path):
     assert _hits(names_on_warehouse, names) == []  # marts, intermediate, estimates: still none
     assert sorted(n for _, n in query(names_on_warehouse, "select * from staging.stg_crm__employee_names")) == sorted(names)

@@ -117,6 +117,7 @@ def test_rho_averaged_fit_matches_statsmodels_on_a_long_series():
     assert abs(fit.params[-1] - 1.0) < 3 * np.sqrt(fit.cov[-1, -1])
 
 
+@pytest.mark.slow
 def test_its_interval_is_calibrated_on_short_autocorrelated_series():
     """The reason for ar1_gls: 20 months before, 13 after, AR(1) 0.5, no effect. The 95% interval must cover
     zero about 95% of the time (HAC's covers it about 75%)."""
@@ -238,6 +239,7 @@ def test_did_is_diff_diff_callaway_santanna_with_a_small_sample_interval():
     assert result.counterfactual_mean == pytest.approx(1000.0 / 1.0 / np.exp(result.step))
 
 
+@pytest.mark.slow
 def test_did_interval_is_calibrated_with_few_departments():
     rng = np.random.default_rng(9)
     covered, runs = 0, 80

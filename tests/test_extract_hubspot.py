@@ -28,6 +28,9 @@ from werkzeug import Request, Response
 from orchestration.extract import ExtractError, RetryPolicy, extract
 from orchestration.extract.common import epoch_ms
 
+# slow (make test-slow; CI runs it): this file runs dlt extractions against a local replay of the API, loads and builds them
+pytestmark = pytest.mark.slow
+
 FIXTURE = Path(__file__).parent / "fixtures" / "api" / "hubspot"
 TOKEN = "pat-eu1-test-0000-SECRET-hubspot-token"
 FAST = RetryPolicy(max_attempts=4, backoff_factor=0.01, max_delay=2.0, timeout=10.0)
@@ -334,7 +337,6 @@ def test_cli_without_a_token_exits_2_with_one_line(monkeypatch, tmp_path, capsys
     assert err.strip().startswith("HUBSPOT_ACCESS_TOKEN is not set") and len(err.strip().splitlines()) == 1
 
 
-@pytest.mark.slow
 def test_two_extractions_load_and_build_the_marts(api, tmp_path):
     """Run 1 and run 2 through the loader and a full dbt build: average order value by hand.
 

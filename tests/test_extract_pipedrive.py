@@ -28,6 +28,9 @@ from werkzeug import Request, Response
 
 from orchestration.extract import ExtractError, RetryPolicy, extract
 
+# slow (make test-slow; CI runs it): this file runs dlt extractions against a local replay of the API, loads and builds them
+pytestmark = pytest.mark.slow
+
 FIXTURE = Path(__file__).parent / "fixtures" / "api" / "pipedrive"
 TOKEN = "0123456789abcdef-SECRET-pipedrive-token"
 FAST = RetryPolicy(max_attempts=4, backoff_factor=0.01, max_delay=2.0, timeout=10.0)

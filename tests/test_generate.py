@@ -81,6 +81,7 @@ def test_every_contract_table_and_column_in_contract_order(demo_export):
     assert all(n > 0 for n in truth["row_counts"].values())
 
 
+@pytest.mark.slow
 def test_csv_types_read_back_as_the_contract_says(demo_export):
     """DuckDB's own type detection agrees with the contract, and reading with the contract's
     types parses every value and every row."""
@@ -115,6 +116,7 @@ def test_demo_scale_sizes(demo_export):
     assert total < 4_000_000, f"demo export is {total} bytes"
 
 
+@pytest.mark.slow
 def test_clean_export_honours_the_contract(demo_export):
     """No duplicate keys, no nulls where forbidden, domains, bounds, ordered timestamps, and
     every reference resolves (a clean export has no orphans)."""
@@ -371,6 +373,7 @@ def test_ticket_first_response_effect_is_visible_in_the_raw_files(tmp_path):
     assert 0.6 <= post / before <= 0.8
 
 
+@pytest.mark.slow
 def test_effects_against_the_counterfactual(tmp_path):
     """Same seed with and without the CRM: the generator shares its random draws between the two
     worlds, so the injected sizes show up almost exactly (tolerances are sampling noise at 0.02)."""

@@ -37,6 +37,7 @@ def _messy(tmp_path: Path) -> Path:
     return export
 
 
+@pytest.mark.slow
 def test_inspect_reports_format_columns_quarantine_and_verdict_per_file(tmp_path):
     export = _messy(tmp_path)
     inspection = inspect_export(export, examples=2)
@@ -74,6 +75,7 @@ def test_inspect_reports_format_columns_quarantine_and_verdict_per_file(tmp_path
         assert words in text, words
 
 
+@pytest.mark.slow
 def test_inspect_and_load_agree_row_for_row(tmp_path):
     """Inspect runs the load's own SQL: the same rows, reasons and counts as a load that accepts the quarantine."""
     export = _messy(tmp_path)
@@ -105,6 +107,7 @@ def test_inspect_writes_nothing_and_names_a_fatal_problem(tmp_path):
     assert list(tmp_path.glob("*.duckdb")) == []
 
 
+@pytest.mark.slow
 def test_inspect_shows_a_mapping_and_sheets(tmp_path):
     from test_load_formats import _xlsx
 
@@ -117,6 +120,7 @@ def test_inspect_shows_a_mapping_and_sheets(tmp_path):
     assert "book.xlsx (sheet Notes)" in inspection.ignored
 
 
+@pytest.mark.slow
 def test_cli_inspect_exit_codes_and_no_warehouse(tmp_path):
     clean = demo_copy(tmp_path, "clean")
     messy = _messy(tmp_path / "m")

@@ -11,6 +11,9 @@ import pytest
 from conftest import FIXTURES, load_and_build, query
 from kpi_checks import SMALL_LAYOUT, assert_before_after, before_after, expected_monthly, monthly
 
+# slow (make test-slow; CI runs it): this file builds a warehouse of its own fixture
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> Path:

@@ -14,6 +14,9 @@ from conftest import FIXTURES, load_and_build, query
 from kpi_checks import before_after, expected_monthly, monthly
 from orchestration.settings import AnalysisSettings
 
+# slow (make test-slow; CI runs it): this file builds a warehouse of its own fixture
+pytestmark = pytest.mark.slow
+
 SETTINGS = AnalysisSettings(crm_go_live_date="2024-03-01", crm_ramp_up_days=31, crm_baseline_months=12)
 
 BASELINE_GP = [100] * 9 + [200, 100, 100]  # 2023-03 .. 2024-02

@@ -53,7 +53,8 @@ def _raw_keys(table: str) -> tuple[str, ...]:
     return contract.primary_key
 
 
-@pytest.fixture(scope="module", params=["kpi_aov", "core_small"])
+# kpi_aov in the everyday suite; core_small (its own build) with the slow tests
+@pytest.fixture(scope="module", params=["kpi_aov", pytest.param("core_small", marks=pytest.mark.slow)])
 def warehouse(request) -> Path:
     return request.getfixturevalue("aov_warehouse" if request.param == "kpi_aov" else "core_small_warehouse")
 
@@ -143,6 +144,7 @@ def test_the_build_ran_and_passed_a_dbt_reconciliation_per_table(warehouse):
     assert ran == {t.name: "pass" for t in TABLES}
 
 
+@pytest.mark.slow
 def test_the_dbt_reconciliation_names_a_lost_and_a_doubled_row(core_small_warehouse, tmp_path):
     db = copy_warehouse(core_small_warehouse, tmp_path)
     with duckdb.connect(str(db)) as con:

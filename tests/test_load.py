@@ -619,6 +619,7 @@ def _generator():
     return generate_export
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(_generator() is None, reason="orchestration.generate.generate_export does not exist yet")
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_generated_dirty_export_quarantines_exactly_the_injected_faults(tmp_path, fmt):

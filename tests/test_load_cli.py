@@ -59,6 +59,7 @@ def test_an_unbuilt_warehouse_is_one_line_and_exit_2(tmp_path, loaded, command):
     one_line(run(db, command), "not built", "crm-impact build")
 
 
+@pytest.mark.slow
 def test_a_locked_warehouse_is_one_line_and_exit_2_for_every_command(tmp_path, loaded):
     db = tmp_path / "crm.duckdb"
     shutil.copy(loaded, db)
@@ -79,6 +80,7 @@ def test_a_locked_warehouse_is_one_line_and_exit_2_for_every_command(tmp_path, l
         holder.wait(timeout=60)
 
 
+@pytest.mark.slow
 def test_a_load_above_the_quarantine_limit_exits_1_and_writes_nothing(tmp_path, loaded):
     export = demo_copy(tmp_path)
     rewrite(export, "order_items", decimal_comma, delimiter=";")

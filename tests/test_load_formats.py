@@ -176,6 +176,7 @@ def test_decimal_commas_in_semicolon_files_load_the_same_numbers(tmp_path, clean
     assert "decimal separator ',' (detected)" in report.summary()
 
 
+@pytest.mark.slow
 def test_quoted_decimal_commas_in_comma_files_load_the_same_numbers(tmp_path, clean):
     export = demo_copy(tmp_path)
     for table in DECIMAL_TABLES:
@@ -185,6 +186,7 @@ def test_quoted_decimal_commas_in_comma_files_load_the_same_numbers(tmp_path, cl
     clean.assert_equal(db)
 
 
+@pytest.mark.slow
 def test_dot_grouping_with_decimal_comma_and_declared_comma_thousands(tmp_path, clean):
     """'1.234,50' is detected; '1,234' (comma thousands, no decimals) needs thousands_separator declared."""
     export = demo_copy(tmp_path)
@@ -226,6 +228,7 @@ def test_decimal_commas_that_cannot_be_detected_fail_the_load_and_name_the_cause
     assert any("accepted" in note and "order_items" in note for note in report.notes)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delimiter", [";", "\t", "|"])
 def test_other_delimiters_load_the_same_rows(tmp_path, clean, delimiter):
     """The issue's ';' file was reported as missing customer_id; it is sniffed now."""
@@ -245,6 +248,7 @@ def test_a_declared_delimiter_wins_over_sniffing(tmp_path, clean):
 
 # --------------------------------------------------------------------------- dates
 
+@pytest.mark.slow
 def test_day_first_dates_and_timestamps_load_the_same_rows(tmp_path, clean):
     export = demo_copy(tmp_path)
     for table in ("orders", "employees", "tickets", "crm_costs"):
@@ -254,6 +258,7 @@ def test_day_first_dates_and_timestamps_load_the_same_rows(tmp_path, clean):
     clean.assert_equal(db, ["orders", "employees", "tickets", "crm_costs"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("order", ["day", "month"])
 def test_slash_dates_are_read_in_the_order_the_file_shows(tmp_path, clean, order):
     export = demo_copy(tmp_path)
@@ -271,6 +276,7 @@ def test_slash_dates_are_read_in_the_order_the_file_shows(tmp_path, clean, order
     assert report["orders"].format["date format"] == ("DD/MM/YYYY" if order == "day" else "MM/DD/YYYY") + " (detected)"
 
 
+@pytest.mark.slow
 def test_slash_dates_that_never_show_their_order_are_declared(tmp_path, clean):
     """Only days 1-12: 03/04/2024 is March or April; the load fails and says to declare date_format."""
     export = demo_copy(tmp_path)
@@ -289,6 +295,7 @@ def test_slash_dates_that_never_show_their_order_are_declared(tmp_path, clean):
 
 # --------------------------------------------------------------------------- future-dated events
 
+@pytest.mark.slow
 def test_one_order_dated_2031_is_quarantined_as_future_dated(tmp_path, clean):
     """The issue's second case: a scheduled order must not stretch the analysis to 2031."""
     export = demo_copy(tmp_path)
@@ -303,6 +310,7 @@ def test_one_order_dated_2031_is_quarantined_as_future_dated(tmp_path, clean):
     assert "'2031-05-01T10:00:00' is future-dated" in reason and "the load time" in reason
 
 
+@pytest.mark.slow
 def test_exported_at_is_the_cutoff_and_plans_are_exempt(tmp_path, clean):
     """Events after exported_at are quarantined; activities.due_at, hires, targets and go-lives are plans."""
     export = demo_copy(tmp_path)
@@ -348,6 +356,7 @@ def test_a_windows_1251_file_is_detected_and_transcoded(tmp_path, clean):
     assert report["customers"].format["encoding"] == "Windows-1251 (detected)"
 
 
+@pytest.mark.slow
 def test_a_windows_1252_file_is_detected_and_transcoded(tmp_path, clean):
     export = demo_copy(tmp_path)
     def western(name: str) -> str:
@@ -366,6 +375,7 @@ def _tickets_with_word_on_line_31(export: Path, word: str) -> None:
     write_csv(export / "tickets.csv", header, rows, encoding="cp1251")
 
 
+@pytest.mark.slow
 def test_windows_1251_text_on_line_31_is_found_wherever_it_is(tmp_path, clean):
     """The issue's case: one Windows-1251 word on line 31 of an otherwise ASCII file (was: 'the header is not UTF-8')."""
     export = demo_copy(tmp_path)
@@ -377,6 +387,7 @@ def test_windows_1251_text_on_line_31_is_found_wherever_it_is(tmp_path, clean):
     assert report["tickets"].format["encoding"] == "Windows-1251 (detected)"
 
 
+@pytest.mark.slow
 def test_one_ambiguous_byte_on_line_31_fails_naming_the_line_until_declared(tmp_path, clean):
     """'й' alone is byte 0xE9, which is 'é' in Windows-1252: too little to tell, so it is declared."""
     export = demo_copy(tmp_path)
@@ -396,6 +407,7 @@ def test_mixed_utf8_and_windows_1251_fails(tmp_path, clean):
     fails(export, tmp_path, clean, "customers.csv", "mixed encodings", f"line {line}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
 def test_utf16_and_utf8_with_bom_load_the_same_rows(tmp_path, clean, encoding):
     """Excel's 'Unicode text' is UTF-16 with tabs; its 'CSV UTF-8' has a byte order mark."""
@@ -435,6 +447,7 @@ def _xlsx(path: Path, sheets: dict[str, Path], typed: bool = True) -> None:
     book.close()
 
 
+@pytest.mark.slow
 def test_tickets_xlsx_loads_like_the_csv(tmp_path, clean):
     """The issue's tickets.xlsx was 'ignored (not a contract table)'."""
     export = demo_copy(tmp_path)
@@ -445,6 +458,7 @@ def test_tickets_xlsx_loads_like_the_csv(tmp_path, clean):
     assert report["tickets"].file.name == "tickets.xlsx"
 
 
+@pytest.mark.slow
 def test_one_workbook_with_a_sheet_per_table(tmp_path, clean):
     export = demo_copy(tmp_path)
     names = ("customers", "orders", "order_items", "products", "fx_rates")
@@ -457,6 +471,7 @@ def test_one_workbook_with_a_sheet_per_table(tmp_path, clean):
     assert "crm export.xlsx (sheet Summary)" in report.ignored_files
 
 
+@pytest.mark.slow
 def test_a_legacy_xls_file_loads(tmp_path, clean):
     import xlwt
 
@@ -482,6 +497,7 @@ def test_a_workbook_with_sheets_but_none_named_like_its_table_fails(tmp_path, cl
     fails(export, tmp_path, clean, "tickets.xlsx", "Sheet1, Sheet2", "tickets")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".jsonl", ".ndjson"])
 def test_json_lines_load_the_same_rows(tmp_path, clean, suffix):
     export = demo_copy(tmp_path)
@@ -528,6 +544,7 @@ def test_an_empty_required_table_fails(tmp_path, clean):
     fails(export, tmp_path, clean, "orders.csv", "header but no rows", "required", accept_quarantine=True)
 
 
+@pytest.mark.slow
 def test_an_empty_optional_table_loads_empty(tmp_path, clean):
     export = demo_copy(tmp_path)
     header, _ = read_csv(export / "tickets.csv")
@@ -553,6 +570,7 @@ def test_a_wrong_export_yml_fails_naming_the_setting(tmp_path, clean, text, word
     fails(export, tmp_path, clean, *words)
 
 
+@pytest.mark.slow
 def test_source_timezone_is_the_zone_of_naive_timestamps(tmp_path, clean):
     export = demo_copy(tmp_path)
     declare(export, "source_timezone: Europe/Kyiv\n")
@@ -567,6 +585,7 @@ def test_source_timezone_is_the_zone_of_naive_timestamps(tmp_path, clean):
 
 # --------------------------------------------------------------------------- unchanged behaviour
 
+@pytest.mark.slow
 def test_the_dirty_generator_export_quarantines_the_same_rows_with_the_same_reasons(tmp_path):
     """Against a snapshot of main's loader before issue 16 (tests/fixtures/messy/README.md)."""
     from orchestration.generate import generate_export
@@ -650,6 +669,7 @@ def test_a_mapping_reads_a_crm_file_into_a_contract_table_and_quarantine_points_
 
 
 
+@pytest.mark.slow
 def test_a_declared_encoding_does_not_overrule_a_file_that_is_certainly_utf8(tmp_path, clean):
     """export.yml applies to every file: declaring Windows-1251 for the one file that needs it must not
     turn the UTF-8 files' Cyrillic into garbage."""

@@ -19,6 +19,9 @@ import pytest
 from conftest import dbt_target_path, query
 from metricflow_cli import mf_query
 
+# slow (make test-slow; CI runs it): this file builds two warehouses and asks MetricFlow of each
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def two_warehouses(aov_warehouse, core_small_warehouse, tmp_path_factory):

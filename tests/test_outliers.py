@@ -18,6 +18,9 @@ import pytest
 from conftest import FIXTURES, build_results, load_and_build, query
 from orchestration.settings import AnalysisSettings
 
+# slow (make test-slow; CI runs it): this file builds a warehouse of its own fixture
+pytestmark = pytest.mark.slow
+
 HUGE = 1e15
 
 

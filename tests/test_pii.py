@@ -29,9 +29,10 @@ EMAIL = r"[^@\s]+@[^@\s]+"
 PHONE = r"\+?\s*380[\s\d()-]{9,}"
 
 
-@pytest.fixture(scope="module")
-def warehouse(core_small_warehouse) -> Path:
-    return core_small_warehouse
+# the demo in the everyday suite; core_small (orphans, names in every table) with the slow tests
+@pytest.fixture(scope="module", params=["demo", pytest.param("core_small", marks=pytest.mark.slow)])
+def warehouse(request) -> Path:
+    return request.getfixturevalue(f"{request.param}_warehouse")
 
 
 def _public_columns(db: Path) -> list[tuple[str, str, str, str]]:

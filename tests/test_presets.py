@@ -391,6 +391,7 @@ def hubspot_warehouse(tmp_path_factory) -> Path:
     return db
 
 
+@pytest.mark.slow
 def test_hubspot_export_loads_like_its_hand_written_contract_rows(hubspot_warehouse, tmp_path):
     """Loading the CRM's files with the preset and loading expected/ as a contract export give the same raw rows."""
     from orchestration.load import load_export
@@ -409,6 +410,7 @@ def test_hubspot_export_loads_like_its_hand_written_contract_rows(hubspot_wareho
     assert all(Path(f).name.startswith("hubspot-crm-exports-all-") for _, f in files)  # the user's own file
 
 
+@pytest.mark.slow
 def test_hubspot_average_order_value_matches_the_hand_computed_answer(hubspot_warehouse):
     """tests/fixtures/presets/hubspot/README.md: 750 in 2024-02, 1500 in 2025-01, 1000 in 2025-02."""
     monthly = query(hubspot_warehouse, """
@@ -434,6 +436,7 @@ def test_hubspot_average_order_value_matches_the_hand_computed_answer(hubspot_wa
 # --------------------------------------------------------------------------- through the loader and the CLI
 
 
+@pytest.mark.slow
 def test_cli_loads_a_crm_export_with_a_preset_and_with_an_own_mapping(tmp_path, capsys, monkeypatch):
     from orchestration.cli import main
 
@@ -496,6 +499,7 @@ def test_a_file_two_sources_of_a_preset_claim_stops_the_load(tmp_path):
     assert not (tmp_path / "crm.duckdb").exists()
 
 
+@pytest.mark.slow
 def test_a_workbook_with_one_sheet_per_object_loads_like_the_csv_files(tmp_path):
     """HubSpot objects as sheets of one .xlsx (all cells text): the preset's patterns match sheet names too."""
     import xlsxwriter
@@ -523,6 +527,7 @@ def test_a_workbook_with_one_sheet_per_object_loads_like_the_csv_files(tmp_path)
         assert _raw(from_book, table) == _raw(from_csv, table), table
 
 
+@pytest.mark.slow
 def test_inspect_shows_each_contract_column_s_source_through_a_preset(capsys):
     from orchestration.cli import main
 

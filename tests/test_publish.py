@@ -72,12 +72,14 @@ def test_publish_copies_every_marts_and_reference_table_but_the_records(aov_ware
     assert not wal_path(serving).exists()
 
 
+@pytest.mark.slow
 def test_publish_with_records_copies_them_too(aov_warehouse, tmp_path):
     result = publish(aov_warehouse, tmp_path / "serving.duckdb", with_records=True)
     assert result.tables == _tables(aov_warehouse)
     assert sum(_is_record_table(name) for name in result.tables) == 6
 
 
+@pytest.mark.slow
 def test_friendly_views_carry_labels_and_verdicts(aov_warehouse, tmp_path):
     serving = publish(aov_warehouse, tmp_path / "serving.duckdb").serving_path
 
@@ -204,6 +206,7 @@ READER = textwrap.dedent(
 
 @pytest.mark.parametrize("rebuild", [False, pytest.param(True, marks=pytest.mark.slow)],
                          ids=["publishes", "publishes-and-a-build"])
+@pytest.mark.slow
 def test_readers_never_see_a_partial_file_or_a_lock(aov_warehouse, tmp_path, rebuild):
     serving = tmp_path / "serving" / "serving.duckdb"
     other_source = _with_extra_mart(aov_warehouse, tmp_path / "with_payback.duckdb")

@@ -201,6 +201,7 @@ def test_metrics_carry_the_catalog_labels_and_meta(demo_layer):
 
 # --- numbers against the marts ----------------------------------------------
 
+@pytest.mark.slow
 def test_every_metric_by_month_equals_the_monthly_mart(layer):
     metrics = layer.shared_metrics()
     rows = layer.query("--metrics", ",".join(metrics), "--group-by", "metric_time__month")
@@ -241,6 +242,7 @@ def test_employee_metrics_by_employee_key_equal_the_employee_scope(layer):
         assert_same_values(metric, from_mf, mart[metric], "employee by employee__employee_key")
 
 
+@pytest.mark.slow
 def test_every_metric_by_crm_period_equals_before_after(layer):
     """Ratios pooled over the period, medians over the period's records, totals summed."""
     metrics = [m for m in layer.shared_metrics() if m not in NOT_POOLED_LIKE_THE_MART]

@@ -3,12 +3,12 @@
 -- employee_key: department and role as of the export, for grouping employee
 -- rows by department. Neither the CRM's employee_id nor a name: the key cannot
 -- be joined back to a person inside the marts (the serving file's BI view adds
--- names only when show_employee_names is true).
+-- names only when show_employee_names is true). The columns are dim_employees'
+-- (one definition of "employed at the end of the data"), without the CRM id,
+-- the dates and the cost.
 select
-    employees.employee_key,
-    employees.department,
-    employees.role,
-    (employees.terminated_at is null
-        or employees.terminated_at >= cast(data_range.data_end_at_local as date)) as is_employed_at_data_end
-from {{ ref('stg_crm__employees') }} as employees
-cross join {{ ref('int_calendar__data_range') }} as data_range
+    employee_key,
+    department,
+    role,
+    is_employed_at_data_end
+from {{ ref('dim_employees') }}
