@@ -10,7 +10,7 @@ from orchestration.defs.extract import (EXTRACT_ASSETS, EXTRACT_JOBS, EXTRACT_RE
                                         with_extraction_upstream)
 from orchestration.defs.outputs import crm_impact_report, serving_database
 from orchestration.defs.raw_tables import raw_crm_tables
-from orchestration.defs.resources import dbt_resource
+from orchestration.defs.resources import WarehouseResource, dbt_resource
 
 defs = dg.Definitions(
     assets=[with_extraction_upstream(raw_crm_tables), crm_dbt_models, kpi_estimates, crm_kpi_marts,
@@ -18,5 +18,6 @@ defs = dg.Definitions(
     jobs=[load_and_build_job, *EXTRACT_JOBS],
     schedules=[daily_load_and_build, *EXTRACT_SCHEDULES],
     sensors=[landing_folder_sensor],
-    resources={"dbt": dbt_resource(), "analysis_settings": AnalysisSettingsResource(), **EXTRACT_RESOURCES},
+    resources={"dbt": dbt_resource(), "analysis_settings": AnalysisSettingsResource(), "warehouse": WarehouseResource(),
+               **EXTRACT_RESOURCES},
 )

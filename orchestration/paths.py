@@ -26,9 +26,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_EXPORT = PROJECT_ROOT / "seeds" / "demo"
 
 
-def _from_env(name: str, default: str) -> Path:
-    path = Path(os.environ.get(name) or default).expanduser()
+def project_path(value: str | Path) -> Path:
+    """A path as the project reads it: ``~`` expanded, a relative path taken from the project root."""
+    path = Path(value).expanduser()
     return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _from_env(name: str, default: str) -> Path:
+    return project_path(os.environ.get(name) or default)
 
 
 def warehouse_path() -> Path:

@@ -115,7 +115,7 @@ def query(db_path: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 @contextmanager
 def environment(name: str, value: str):
-    """An environment variable set for the duration (for subprocesses and Dagster), then restored."""
+    """An environment variable set for the duration (for subprocesses such as Spark's dbt), then restored."""
     previous = os.environ.get(name)
     os.environ[name] = value
     try:
@@ -125,13 +125,6 @@ def environment(name: str, value: str):
             os.environ.pop(name, None)
         else:
             os.environ[name] = previous
-
-
-@contextmanager
-def warehouse_env(db_path: Path):
-    """CRM_IMPACT_DB pointing at db_path for the duration (for subprocesses and Dagster)."""
-    with environment("CRM_IMPACT_DB", str(db_path)):
-        yield db_path
 
 
 # --- which tests run -------------------------------------------------------------------------------

@@ -6,7 +6,15 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from conftest import FIXTURES, query, warehouse_env
+from conftest import FIXTURES, query
+
+
+def _warehouse(tmp_path, db=None):
+    """The run's warehouse, serving file and report folder, all under the test's folder (no environment edited)."""
+    from orchestration.defs.resources import WarehouseResource
+
+    return WarehouseResource(path=str(db or tmp_path / "crm.duckdb"), serving_path=str(tmp_path / "serving.duckdb"),
+                             reports_dir=str(tmp_path / "reports"))
 
 
 @pytest.fixture(scope="module")
@@ -31,18 +39,16 @@ def test_definitions_load_with_dbt_models_as_assets(definitions):
 # a whole dbt build through Dagster, plus the publish and the report (about a minute each): `make test-slow`
 @pytest.mark.slow
 @pytest.mark.parametrize("export", ["kpi_aov", "demo"])
-def test_materialize_the_whole_graph(definitions, tmp_path, monkeypatch, export):
+def test_materialize_the_whole_graph(definitions, tmp_path, export):
     """The whole graph on the hand-made AOV export (answers known) and on the embedded demo (the default
     run config: an empty export_dir loads the demo)."""
-    monkeypatch.setenv("CRM_IMPACT_SERVING_DB", str(tmp_path / "serving.duckdb"))
-    monkeypatch.setenv("CRM_IMPACT_REPORTS", str(tmp_path / "reports"))
-    with warehouse_env(tmp_path / "crm.duckdb") as db:
-        result = dg.materialize(
-            definitions.assets,
-            resources=definitions.resources,
-            run_config={"ops": {"raw_crm_tables": {"config": {
-                "export_dir": str(FIXTURES / "kpi_aov") if export == "kpi_aov" else ""}}}},
-        )
+    db = tmp_path / "crm.duckdb"
+    result = dg.materialize(
+        definitions.assets,
+        resources={**definitions.resources, "warehouse": _warehouse(tmp_path, db)},
+        run_config={"ops": {"raw_crm_tables": {"config": {
+            "export_dir": str(FIXTURES / "kpi_aov") if export == "kpi_aov" else ""}}}},
+    )
     assert result.success
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert {"raw/orders", "marts/fct_orders", "estimates/kpi_effects", "marts/mart_kpi_before_after",
@@ -110,13 +116,13 @@ def test_missing_required_table_fails_its_check_and_the_run(tmp_path):
     export = tmp_path / "export"
     shutil.copytree(FIXTURES / "kpi_aov", export)
     (export / "orders.csv").unlink()
-    with warehouse_env(tmp_path / "crm.duckdb") as db:
-        result = dg.materialize(
-            [raw_crm_tables],
-            run_config={"ops": {"raw_crm_tables": {"config": {"export_dir": str(export)}}}},
-            resources={"analysis_settings": AnalysisSettingsResource()},
-            raise_on_error=False,
-        )
+    db = tmp_path / "crm.duckdb"
+    result = dg.materialize(
+        [raw_crm_tables],
+        run_config={"ops": {"raw_crm_tables": {"config": {"export_dir": str(export)}}}},
+        resources={"analysis_settings": AnalysisSettingsResource(), "warehouse": _warehouse(tmp_path, db)},
+        raise_on_error=False,
+    )
     assert not result.success
     checks = {
         (evaluation.asset_key.to_user_string(), evaluation.check_name): evaluation.passed
@@ -143,11 +149,11 @@ def test_an_old_load_shows_the_raw_tables_as_overdue(project_manifest, tmp_path)
 
     instance = dg.DagsterInstance.ephemeral()
     loaded_at = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.timezone.utc)
-    with warehouse_env(tmp_path / "crm.duckdb"), freeze_time(loaded_at):
+    with freeze_time(loaded_at):
         result = dg.materialize(
             [raw_crm_tables], instance=instance,
             run_config={"ops": {"raw_crm_tables": {"config": {"export_dir": str(FIXTURES / "kpi_aov")}}}},
-            resources={"analysis_settings": AnalysisSettingsResource()},
+            resources={"analysis_settings": AnalysisSettingsResource(), "warehouse": _warehouse(tmp_path)},
         )
     assert result.success
 
@@ -164,7 +170,7 @@ def test_an_old_load_shows_the_raw_tables_as_overdue(project_manifest, tmp_path)
 
 
 @pytest.mark.slow  # a dbt build through Dagster up to the failing test (about 40 s)
-def test_a_failing_blocking_check_stops_the_marts_and_the_publish(project_manifest, tmp_path, monkeypatch):
+def test_a_failing_blocking_check_stops_the_marts_and_the_publish(project_manifest, tmp_path):
     """Raw data that breaks a fact's key (a duplicate order, as if written around the loader) fails the
     blocking unique test; nothing downstream of it is built or published."""
     import duckdb
@@ -172,21 +178,18 @@ def test_a_failing_blocking_check_stops_the_marts_and_the_publish(project_manife
     from orchestration.definitions import defs
     from orchestration.load import load_export
 
-    monkeypatch.setenv("CRM_IMPACT_SERVING_DB", str(tmp_path / "serving.duckdb"))
-    monkeypatch.setenv("CRM_IMPACT_REPORTS", str(tmp_path / "reports"))
     db = tmp_path / "crm.duckdb"
     load_export(FIXTURES / "kpi_aov", db)
     with duckdb.connect(str(db)) as con:
         con.execute("insert into raw.orders select * from raw.orders where order_id = 'o1'")
-    with warehouse_env(db):
-        result = dg.materialize(
-            defs.assets,
-            resources=defs.resources,
-            selection=dg.AssetSelection.groups("staging", "intermediate", "core", "financial", "process", "service",
-                                               "staff", "customer_base", "adoption", "kpi_marts", "reference",
-                                               "estimates", "outputs"),
-            raise_on_error=False,
-        )
+    result = dg.materialize(
+        defs.assets,
+        resources={**defs.resources, "warehouse": _warehouse(tmp_path, db)},
+        selection=dg.AssetSelection.groups("staging", "intermediate", "core", "financial", "process", "service",
+                                           "staff", "customer_base", "adoption", "kpi_marts", "reference",
+                                           "estimates", "outputs"),
+        raise_on_error=False,
+    )
     assert not result.success
     failed_checks = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
     assert any("unique" in name and "order_id" in name for name in failed_checks), failed_checks

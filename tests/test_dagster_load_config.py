@@ -13,7 +13,7 @@ import shutil
 import dagster as dg
 import pytest
 
-from conftest import FIXTURES, query, warehouse_env
+from conftest import FIXTURES, query
 
 
 @pytest.fixture
@@ -27,12 +27,13 @@ def kyiv_export(tmp_path):
 def _materialize(export, db, **config) -> None:
     from orchestration.defs.dbt_models import AnalysisSettingsResource
     from orchestration.defs.raw_tables import raw_crm_tables
+    from orchestration.defs.resources import WarehouseResource
 
-    with warehouse_env(db):
-        result = dg.materialize(
-            [raw_crm_tables], resources={"analysis_settings": AnalysisSettingsResource()},
-            run_config={"ops": {"raw_crm_tables": {"config": {"export_dir": str(export), **config}}}},
-        )
+    result = dg.materialize(
+        [raw_crm_tables],
+        resources={"analysis_settings": AnalysisSettingsResource(), "warehouse": WarehouseResource(path=str(db))},
+        run_config={"ops": {"raw_crm_tables": {"config": {"export_dir": str(export), **config}}}},
+    )
     assert result.success
 
 

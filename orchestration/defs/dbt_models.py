@@ -16,10 +16,10 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 from pydantic import Field
 
-from orchestration import paths
 from orchestration.dbt_runner import ESTIMATED
 from orchestration.defs.mart_metadata import mart_metadata
 from orchestration.defs.project import crm_dbt_project
+from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.translator import CrmDbtTranslator
 from orchestration.settings import AnalysisSettings, setting_fields
 
@@ -46,7 +46,8 @@ def _settings_resource_class() -> type:
 AnalysisSettingsResource = _settings_resource_class()
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: AnalysisSettings):
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: AnalysisSettings,
+           warehouse: WarehouseResource):
     """Build and test the selected dbt models with the run's settings.
 
     The events are passed on once dbt has finished, in dbt's order, with the
@@ -58,7 +59,9 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Ana
         args += ["--vars", settings.dbt_vars_json()]
     events, failure = [], None
     try:
-        for event in dbt.cli(args, context=context).stream():
+        with warehouse.environment():  # dbt starts here, with the run's warehouse in its profile
+            invocation = dbt.cli(args, context=context)
+        for event in invocation.stream():
             events.append(event)
     except Exception as error:  # a failing test or model: pass on what was built, then fail
         failure = error
@@ -66,7 +69,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Ana
         if isinstance(event, dg.Output):
             schema, table = context.asset_key_for_output(event.output_name).path
             if schema == "marts":
-                event = event.with_metadata({**event.metadata, **mart_metadata(paths.warehouse_path(), schema, table)})
+                event = event.with_metadata({**event.metadata, **mart_metadata(warehouse.database(), schema, table)})
         yield event
     if failure is not None:
         raise failure
@@ -81,9 +84,9 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Ana
     pool=WAREHOUSE_POOL,
 )
 def crm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
-                   analysis_settings: AnalysisSettingsResource):
+                   analysis_settings: AnalysisSettingsResource, warehouse: WarehouseResource):
     """Seeds, staging, facts, dimensions and the monthly KPI series: everything the estimator reads."""
-    yield from _build(context, dbt, analysis_settings.to_settings())
+    yield from _build(context, dbt, analysis_settings.to_settings(), warehouse)
 
 
 @dbt_assets(
@@ -95,6 +98,6 @@ def crm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     pool=WAREHOUSE_POOL,
 )
 def crm_kpi_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource,
-                  analysis_settings: AnalysisSettingsResource):
+                  analysis_settings: AnalysisSettingsResource, warehouse: WarehouseResource):
     """The marts that read the estimates: payback, before/after with the verdicts, the monthly mart."""
-    yield from _build(context, dbt, analysis_settings.to_settings())
+    yield from _build(context, dbt, analysis_settings.to_settings(), warehouse)

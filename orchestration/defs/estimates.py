@@ -8,8 +8,8 @@ from the series through the estimator into the marts.
 
 import dagster as dg
 
-from orchestration import paths
 from orchestration.defs.dbt_models import WAREHOUSE_POOL
+from orchestration.defs.resources import WarehouseResource
 from orchestration.estimate.store import INPUTS, declared_columns
 
 ESTIMATE_KEYS = {table: dg.AssetKey(["estimates", table]) for table in declared_columns()}
@@ -28,11 +28,11 @@ ESTIMATE_KEYS = {table: dg.AssetKey(["estimates", table]) for table in declared_
     ],
     pool=WAREHOUSE_POOL,
 )
-def kpi_estimates(context: dg.AssetExecutionContext):
+def kpi_estimates(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Fit the models on the monthly series of the warehouse and write the estimates."""
     from orchestration.estimate.store import write_estimates
 
-    summary = write_estimates(paths.warehouse_path())
+    summary = write_estimates(warehouse.database())
     context.log.info(str(summary))
     for table, key in ESTIMATE_KEYS.items():
         metadata = {"dagster/row_count": summary.rows[table]}

@@ -6,8 +6,8 @@ the marts) stops them too: BI never sees marts built on bad data.
 
 import dagster as dg
 
-from orchestration import paths
 from orchestration.defs.dbt_models import WAREHOUSE_POOL
+from orchestration.defs.resources import WarehouseResource
 
 MART_KEYS = [
     dg.AssetKey(["marts", name])
@@ -18,11 +18,11 @@ MART_KEYS = [
 
 @dg.asset(key=["serving", "serving_database"], deps=MART_KEYS, group_name="outputs", pool=WAREHOUSE_POOL,
           kinds={"duckdb"}, freshness_policy=None)
-def serving_database(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    """The read-only copy of the marts for BI tools (CRM_IMPACT_SERVING_DB), swapped in atomically."""
+def serving_database(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """The read-only copy of the marts for BI tools (the warehouse resource's serving_path), swapped in atomically."""
     from orchestration.publish import publish
 
-    result = publish(paths.warehouse_path(), paths.serving_path())
+    result = publish(warehouse.database(), warehouse.serving())
     return dg.MaterializeResult(metadata={
         "path": str(result.serving_path),
         "tables": len(result.tables),
@@ -33,10 +33,10 @@ def serving_database(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 
 
 @dg.asset(key=["serving", "crm_impact_report"], deps=[serving_database], group_name="outputs", kinds={"html"})
-def crm_impact_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def crm_impact_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """The self-contained HTML before/after report, read from the serving file (no lock on the warehouse)."""
     from orchestration.report import write_report
 
-    out = write_report(paths.serving_path(), paths.reports_path() / "crm_impact.html")
+    out = write_report(warehouse.serving(), warehouse.reports() / "crm_impact.html")
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(out)),
                                           "size_kb": round(out.stat().st_size / 1024)})

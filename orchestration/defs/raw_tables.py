@@ -18,6 +18,7 @@ from orchestration import paths
 from orchestration.contract import REQUIRED_TABLES, TABLES
 from orchestration.defs.dbt_models import WAREHOUSE_POOL, AnalysisSettingsResource
 from orchestration.defs.freshness import DAILY_FRESHNESS
+from orchestration.defs.resources import WarehouseResource
 from orchestration.load.limits import DEFAULT_MAX_QUARANTINE_SHARE
 
 RAW_KEYS = {table.name: dg.AssetKey(["raw", table.name]) for table in TABLES}
@@ -64,7 +65,7 @@ class LoadConfig(dg.Config):
 
 @dg.multi_asset(specs=RAW_SPECS, check_specs=CHECK_SPECS, pool=WAREHOUSE_POOL)
 def raw_crm_tables(context: dg.AssetExecutionContext, config: LoadConfig,
-                   analysis_settings: AnalysisSettingsResource):
+                   analysis_settings: AnalysisSettingsResource, warehouse: WarehouseResource):
     """Validate an export and load it into the raw schema (quarantining bad rows)."""
     from orchestration.load import LoadError, load_export
 
@@ -80,12 +81,13 @@ def raw_crm_tables(context: dg.AssetExecutionContext, config: LoadConfig,
             )
         raise dg.Failure(f"the export {export_dir} has no file for the required table(s) {', '.join(missing)}")
     try:
-        report = load_export(
-            export_dir, paths.warehouse_path(),
-            timezone=config.source_timezone,
-            reporting_currency=str(analysis_settings.to_settings().value("reporting_currency")),
-            max_quarantine_share=config.max_quarantine_share, accept_quarantine=config.accept_quarantine,
-        )
+        with warehouse.environment():  # the memory cap
+            report = load_export(
+                export_dir, warehouse.database(),
+                timezone=config.source_timezone,
+                reporting_currency=str(analysis_settings.to_settings().value("reporting_currency")),
+                max_quarantine_share=config.max_quarantine_share, accept_quarantine=config.accept_quarantine,
+            )
     except LoadError as error:
         raise dg.Failure(f"load failed, nothing was written: {error}") from error
     context.log.info(report.summary())
