@@ -233,6 +233,9 @@ def test_every_metric_by_region_and_department_equals_the_mart_scopes(layer):
 def test_employee_metrics_by_employee_key_equal_the_employee_scope(layer):
     """The marts' employee scope (issue 19) is employee__employee_key in MetricFlow, month by month."""
     mart = mart_series(layer.db_path, "employee")
+    if not mart:  # kpi_aov has no employees table: there is nothing to compare, and that must be why
+        assert query(layer.db_path, "select count(*) from staging.stg_crm__employees")[0][0] == 0, layer.name
+        pytest.skip(f"{layer.name} has no employees, so no employee scope")
     metrics = [m for m in layer.shared_metrics() if m in mart]
     assert metrics
     rows = layer.query("--metrics", ",".join(metrics), "--group-by", "metric_time__month,employee__employee_key")
