@@ -29,10 +29,14 @@ EMAIL = r"[^@\s]+@[^@\s]+"
 PHONE = r"\+?\s*380[\s\d()-]{9,}"
 
 
-# the demo in the everyday suite; core_small (orphans, names in every table) with the slow tests
-@pytest.fixture(scope="module", params=["demo", pytest.param("core_small", marks=pytest.mark.slow)])
-def warehouse(request) -> Path:
-    return request.getfixturevalue(f"{request.param}_warehouse")
+# slow (make test-slow; CI runs it): core_small, whose hand-made customers c1 and c2 the checks name,
+# has its own build
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def warehouse(core_small_warehouse) -> Path:
+    return core_small_warehouse
 
 
 def _public_columns(db: Path) -> list[tuple[str, str, str, str]]:
