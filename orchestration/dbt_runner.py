@@ -5,7 +5,7 @@ A subprocess, not dbt's in-process runner, because dbt-duckdb keeps its
 connection open for the life of the process, and the CLI reads the warehouse
 right after a build (the demo's scorecard). Dagster runs dbt through
 dagster-dbt's DbtCliResource, also a subprocess; both point dbt at the same
-project, profile and warehouse (``paths.dbt_environment``).
+project, profile and warehouse (``paths.dbt_variables``).
 """
 
 from __future__ import annotations

@@ -74,12 +74,15 @@ def spark_raw_path() -> Path:
     return spark_home() / "raw"
 
 
-def dbt_environment(db_path: Path | None = None) -> dict[str, str]:
-    """The environment dbt needs for profiles.yml: the warehouse and the Spark home as absolute paths, the memory limit."""
-    env = dict(os.environ)
+def dbt_variables(db_path: Path | None = None, memory: str | None = None) -> dict[str, str]:
+    """The variables profiles.yml reads: the warehouse and the Spark home as absolute paths, the memory limit
+    (``memory``, else ``memory_limit()``). The warehouse's folder is created, as dbt needs it."""
     db = Path(db_path).resolve() if db_path else warehouse_path()
     db.parent.mkdir(parents=True, exist_ok=True)
-    env["CRM_IMPACT_DB"] = str(db)
-    env["CRM_IMPACT_SPARK_HOME"] = str(spark_home())
-    env["CRM_IMPACT_MEMORY_LIMIT"] = memory_limit()
-    return env
+    return {"CRM_IMPACT_DB": str(db), "CRM_IMPACT_SPARK_HOME": str(spark_home()),
+            "CRM_IMPACT_MEMORY_LIMIT": memory or memory_limit()}
+
+
+def dbt_environment(db_path: Path | None = None) -> dict[str, str]:
+    """The environment of a dbt subprocess: this process's, with ``dbt_variables``."""
+    return {**os.environ, **dbt_variables(db_path)}

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
+from unittest import mock
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
@@ -60,21 +61,10 @@ class WarehouseResource(dg.ConfigurableResource):
         """This warehouse in the environment of what starts inside the block, then the old values back.
 
         dbt reads its warehouse and memory cap from profiles.yml, which reads the environment
-        (``paths.dbt_environment``, the same variables the CLI sets for its dbt), and dagster-dbt
+        (``paths.dbt_variables``, the same variables the CLI sets for its dbt), and dagster-dbt
         starts dbt with the environment of the step; the loader reads the memory cap the same way.
         Each Dagster step runs in a process of its own (or one after another in-process), so the
         change is seen by that step alone.
         """
-        wanted = {"CRM_IMPACT_DB": str(self.database().resolve())}
-        if self.memory_limit:
-            wanted["CRM_IMPACT_MEMORY_LIMIT"] = self.memory_limit
-        previous = {name: os.environ.get(name) for name in wanted}
-        os.environ.update(wanted)
-        try:
+        with mock.patch.dict(os.environ, paths.dbt_variables(self.database(), self.memory_limit)):
             yield
-        finally:
-            for name, value in previous.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
