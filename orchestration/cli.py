@@ -145,7 +145,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from orchestration.dbt_runner import DbtFailure, build
 
     try:
-        build(from_cli(args), select=args.select or (), target=args.target)
+        build(from_cli(args), select=args.select or (), target=args.target, force=args.force)
     except DbtFailure as error:
         print(str(error), file=sys.stderr)
         return 1
@@ -311,6 +311,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--select", nargs="*", help="dbt selection (default: everything)")
     p.add_argument("--target", choices=TARGETS, default="duckdb",
                    help="engine: the DuckDB file (default) or Spark (pip install '.[spark]'; load with --spark first)")
+    p.add_argument("--force", action="store_true",
+                   help="build even when the raw data, the code and the settings are those of the last complete "
+                        "build (which is otherwise skipped: nothing would change)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("compare-engines", help="check that the Spark build's marts equal the DuckDB build's",

@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 
+from orchestration import build_state
 from orchestration.paths import PROJECT_ROOT, dbt_environment, spark_home, warehouse_path
 from orchestration.settings import AnalysisSettings
 
@@ -80,8 +81,8 @@ def target_path(target: str = "duckdb") -> Path:
 
 def build(
     settings: AnalysisSettings | None = None, select: Sequence[str] = (), db_path: Path | None = None,
-    target: str = "duckdb", dbt_args: Sequence[str] = (), artifacts: Path | None = None,
-) -> None:
+    target: str = "duckdb", dbt_args: Sequence[str] = (), artifacts: Path | None = None, force: bool = False,
+) -> bool:
     """Build and test every model, in three steps: dbt builds the seeds, facts and monthly series
     (everything but the models that read the estimates), the estimator fits its models on the
     monthly series and writes the dbt source ``estimates``, and dbt builds and tests the marts
@@ -90,13 +91,26 @@ def build(
     With ``select``, one dbt build of just that selection, for development: the estimates are
     not refreshed. ``dbt_args`` go to both dbt steps (e.g. ``--exclude-resource-type unit_test``);
     ``artifacts`` is dbt's target folder (default: ``target_path(target)``).
+
+    A whole DuckDB build whose inputs (raw data, code, settings) are those of the last complete build
+    is skipped unless ``force`` (orchestration/build_state.py); returns False then, True after a build.
     """
     if select:
         run_dbt(["build", "--select", *select, *dbt_args], settings, db_path, target, artifacts)
-        return
+        return True
+    db = Path(db_path) if db_path else warehouse_path()
+    digest = None
+    folder = artifacts or target_path(target)
+    if target == "duckdb":
+        run_arguments = " ".join([(settings or AnalysisSettings()).dbt_vars_json(), *dbt_args])
+        digest = build_state.inputs_digest(db, run_arguments)
+        if (not force and digest is not None and digest == build_state.last_complete(db)
+                and (folder / "manifest.json").is_file()):
+            print(f"Nothing new since the last build of {db}: the raw data, the code and the settings are those it "
+                  "was built from (crm-impact build --force rebuilds).", flush=True)
+            return False
     run_dbt(["build", "--exclude", ESTIMATED, *dbt_args], settings, db_path, target, artifacts)
     # dbt's run_results.json holds its last invocation only: keep the first step's
-    folder = artifacts or target_path(target)
     shutil.copyfile(folder / "run_results.json", folder / FIRST_STEP_RESULTS)
     from orchestration.estimate.store import EstimateStoreError
 
@@ -105,6 +119,8 @@ def build(
     except EstimateStoreError as error:
         raise DbtFailure(f"the estimator failed between the two dbt steps: {error}") from None
     run_dbt(["build", "--select", ESTIMATED, *dbt_args], settings, db_path, target, artifacts)
+    build_state.record(db, digest, "complete")
+    return True
 
 
 def estimate(db_path: Path | None = None, target: str = "duckdb"):

@@ -197,3 +197,27 @@ def test_a_failing_blocking_check_stops_the_marts_and_the_publish(project_manife
     assert "marts/mart_kpi_before_after" not in materialized
     assert "serving/serving_database" not in materialized
     assert not (tmp_path / "serving.duckdb").exists()
+
+
+@pytest.mark.slow  # one whole-graph run (about a minute), then one with nothing new
+def test_a_run_with_nothing_new_skips_the_build_and_everything_after_it(definitions, tmp_path):
+    """The daily schedule on an export that did not change: the loader finds every file unchanged, the
+    first dbt step yields nothing (orchestration/build_state.py), and Dagster skips the estimator, the
+    marts, the publish and the report with it."""
+    db = tmp_path / "crm.duckdb"
+    config = {"ops": {"raw_crm_tables": {"config": {"export_dir": str(FIXTURES / "kpi_aov")}}}}
+    resources = {**definitions.resources, "warehouse": _warehouse(tmp_path, db)}
+    first = dg.materialize(definitions.assets, resources=resources, run_config=config)
+    assert first.success
+    assert query(db, "select step from ops.build_log order by recorded_at") == [("models",), ("complete",)]
+    published = (tmp_path / "serving.duckdb").stat().st_mtime_ns
+
+    again = dg.materialize(definitions.assets, resources=resources, run_config=config)
+    assert again.success
+    materialized = {e.asset_key.to_user_string() for e in again.get_asset_materialization_events()}
+    assert "raw/orders" in materialized  # the load ran (and logged every file unchanged)
+    assert not any(key.startswith(("marts/", "staging/", "estimates/", "serving/")) for key in materialized)
+    skipped = {e.step_key for e in again.all_events if e.event_type_value == "STEP_SKIPPED"}
+    assert {"kpi_estimates", "crm_kpi_marts"} <= skipped, skipped
+    assert query(db, "select step from ops.build_log order by recorded_at") == [("models",), ("complete",)]
+    assert (tmp_path / "serving.duckdb").stat().st_mtime_ns == published

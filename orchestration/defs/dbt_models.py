@@ -16,6 +16,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 from pydantic import Field
 
+from orchestration import build_state
 from orchestration.dbt_runner import ESTIMATED
 from orchestration.defs.mart_metadata import mart_metadata
 from orchestration.defs.project import crm_dbt_project
@@ -47,13 +48,24 @@ AnalysisSettingsResource = _settings_resource_class()
 
 
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: AnalysisSettings,
-           warehouse: WarehouseResource):
+           warehouse: WarehouseResource, step: str):
     """Build and test the selected dbt models with the run's settings.
+
+    ``step`` is 'models' (the first dbt step) or 'complete' (the marts, which end a build). A first
+    step selected whole whose inputs are those of the last complete build yields nothing: its assets
+    are skipped, and with them everything downstream (orchestration/build_state.py). Whole steps
+    record themselves in ops.build_log; the marts step completes a build only after its first step.
 
     The events are passed on once dbt has finished, in dbt's order, with the
     marts' metadata (row count, latest month, the scorecard) read from the
     warehouse: DuckDB admits no reader while dbt writes from another process.
     """
+    whole = not context.is_subset
+    digest = build_state.inputs_digest(warehouse.database(), settings.dbt_vars_json()) if whole else None
+    if step == "models" and digest is not None and digest == build_state.last_complete(warehouse.database()):
+        context.log.info("Nothing new since the last complete build: the raw data, the code and the settings are "
+                         "those it was built from; the dbt models and everything downstream are skipped.")
+        return
     args = ["build"]
     if settings.dbt_vars():
         args += ["--vars", settings.dbt_vars_json()]
@@ -73,6 +85,8 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Ana
         yield event
     if failure is not None:
         raise failure
+    if step == "models" or build_state.models_step_recorded(warehouse.database(), digest):
+        build_state.record(warehouse.database(), digest, step)
 
 
 @dbt_assets(
@@ -86,7 +100,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Ana
 def crm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
                    analysis_settings: AnalysisSettingsResource, warehouse: WarehouseResource):
     """Seeds, staging, facts, dimensions and the monthly KPI series: everything the estimator reads."""
-    yield from _build(context, dbt, analysis_settings.to_settings(), warehouse)
+    yield from _build(context, dbt, analysis_settings.to_settings(), warehouse, "models")
 
 
 @dbt_assets(
@@ -100,4 +114,4 @@ def crm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
 def crm_kpi_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource,
                   analysis_settings: AnalysisSettingsResource, warehouse: WarehouseResource):
     """The marts that read the estimates: payback, before/after with the verdicts, the monthly mart."""
-    yield from _build(context, dbt, analysis_settings.to_settings(), warehouse)
+    yield from _build(context, dbt, analysis_settings.to_settings(), warehouse, "complete")
