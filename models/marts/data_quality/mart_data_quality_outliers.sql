@@ -62,14 +62,15 @@ employees as (
     select employee_id, hourly_cost from {{ ref('stg_crm__employees') }}
 ),
 
-checked_values as (
+-- the sizes alone decide each column's reference value: the k-th largest
+-- size is the same whichever of equal sizes is ranked k-th, so no record key
+-- is built for the millions of values that are not outliers
+sizes as (
     {%- for table_name, column_name, relation, key, month in checks %}
     select
         '{{ table_name }}' as source_table,
         '{{ column_name }}' as source_column,
-        cast({{ key }} as {{ dbt.type_string() }}) as record_key,
-        cast({{ column_name }} as double) as value,
-        {{ month }} as month_start
+        abs(cast({{ column_name }} as double)) as size
     from {{ relation }}
     where {{ column_name }} is not null and {{ column_name }} <> 0
     {%- if not loop.last %}
@@ -80,31 +81,50 @@ checked_values as (
 
 ranked as (
     select
-        checked_values.*,
-        abs(value) as size,
-        row_number() over (partition by source_table, source_column order by abs(value) desc, record_key) as size_rank,
+        source_table,
+        source_column,
+        size,
+        row_number() over (partition by source_table, source_column order by size desc) as size_rank,
         count(*) over (partition by source_table, source_column) as value_count
-    from checked_values
+    from sizes
 ),
 
 reference_values as (
-    select source_table, source_column, size as reference_value
+    select source_table, source_column, size as reference_value, value_count
     from ranked
     where size_rank = greatest(6, cast(ceil(0.001 * value_count) as {{ dbt.type_bigint() }}))
+        and value_count >= 10
+),
+
+outliers as (
+    {%- for table_name, column_name, relation, key, month in checks %}
+    select
+        '{{ table_name }}' as source_table,
+        '{{ column_name }}' as source_column,
+        cast({{ key }} as {{ dbt.type_string() }}) as record_key,
+        cast({{ column_name }} as double) as value,
+        reference_values.reference_value,
+        reference_values.value_count,
+        {{ month }} as month_start
+    from {{ relation }}
+    inner join reference_values
+        on reference_values.source_table = '{{ table_name }}'
+        and reference_values.source_column = '{{ column_name }}'
+    where {{ column_name }} is not null and {{ column_name }} <> 0
+        and abs(cast({{ column_name }} as double)) > {{ factor }} * reference_values.reference_value
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
 )
 
 select
-    ranked.source_table,
-    ranked.source_column,
-    ranked.record_key,
-    ranked.value,
-    {{ factor }} * reference_values.reference_value as threshold,
-    reference_values.reference_value,
-    cast(ranked.value_count as {{ dbt.type_bigint() }}) as value_count,
-    ranked.month_start
-from ranked
-inner join reference_values
-    on ranked.source_table = reference_values.source_table
-    and ranked.source_column = reference_values.source_column
-where ranked.value_count >= 10
-    and ranked.size > {{ factor }} * reference_values.reference_value
+    source_table,
+    source_column,
+    record_key,
+    value,
+    {{ factor }} * reference_value as threshold,
+    reference_value,
+    cast(value_count as {{ dbt.type_bigint() }}) as value_count,
+    month_start
+from outliers
