@@ -165,11 +165,12 @@ def cmd_compare_engines(args: argparse.Namespace) -> int:
     return 0
 
 
-def _publish(with_records: bool = False) -> int:
+def _publish(with_records: bool = False, with_facts: bool = False) -> int:
     from orchestration.publish import PublishError, publish
 
     try:
-        result = publish(paths.warehouse_path(), paths.serving_path(), with_records=with_records)
+        result = publish(paths.warehouse_path(), paths.serving_path(), with_records=with_records,
+                         with_facts=with_facts)
     except PublishError as error:
         print(f"publish failed, the previous serving file is kept: {error}", file=sys.stderr)
         return 1
@@ -186,7 +187,7 @@ def _report(out: Path | None = None, employee_names: bool = False) -> Path:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    return _publish(with_records=args.with_records)
+    return _publish(with_records=args.with_records, with_facts=args.with_facts)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -322,11 +323,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_compare_engines)
 
     p = sub.add_parser("publish", help="copy the marts into the read-only serving file for BI tools",
-                       description="Copy the marts, dimensions and friendly views into the serving DuckDB file "
+                       description="Copy the KPI marts, dimensions and friendly views into the serving DuckDB file "
                        "(CRM_IMPACT_SERVING_DB) that BI tools open read-only.")
     p.add_argument("--with-records", action="store_true",
                    help="also copy the per-record KPI tables (marts.kpi_<family>__records) for drill-downs; they "
                    "are most of the marts' rows, so a publish without them is several times faster (docs/bi.md)")
+    p.add_argument("--with-facts", action="store_true",
+                   help="also copy the facts (marts.fct_*: orders, order lines, tickets...), which the semantic "
+                   "layer's metrics are computed from, for running MetricFlow's SQL in a BI tool (docs/bi.md)")
     p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("report", help="write the self-contained HTML before/after report",

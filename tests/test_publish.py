@@ -50,15 +50,20 @@ def _is_record_table(name: str) -> bool:
     return name.startswith("marts.kpi_") and name.endswith("__records")
 
 
-def test_publish_copies_every_marts_and_reference_table_but_the_records(aov_warehouse, tmp_path):
+def _is_fact(name: str) -> bool:
+    return name.startswith("marts.fct_")
+
+
+def test_publish_copies_the_kpi_marts_dimensions_and_reference_but_not_the_facts_or_records(aov_warehouse, tmp_path):
     serving = tmp_path / "bi" / "serving.duckdb"
     result = publish(aov_warehouse, serving)
 
     everything = _tables(aov_warehouse)
-    expected = {name: rows for name, rows in everything.items() if not _is_record_table(name)}
+    expected = {name: rows for name, rows in everything.items() if not _is_record_table(name) and not _is_fact(name)}
     assert "marts.mart_kpi_before_after" in expected and "reference.kpi_definitions" in expected
-    assert "marts.fct_orders" in expected and "marts.dim_crm_rollout" in expected
-    assert len(everything) - len(expected) == 6  # one records table per KPI family, left out
+    assert "marts.dim_crm_rollout" in expected and "marts.mart_kpi_monthly" in expected
+    assert sum(_is_record_table(name) for name in everything) == 6  # one records table per KPI family, left out
+    assert "marts.fct_orders" in everything and "marts.fct_orders" not in expected
     assert _tables(serving) == expected
     assert result.tables == expected
     assert result.serving_path == serving.resolve()
@@ -73,10 +78,17 @@ def test_publish_copies_every_marts_and_reference_table_but_the_records(aov_ware
 
 
 @pytest.mark.slow
-def test_publish_with_records_copies_them_too(aov_warehouse, tmp_path):
-    result = publish(aov_warehouse, tmp_path / "serving.duckdb", with_records=True)
+def test_publish_with_records_and_facts_copies_everything(aov_warehouse, tmp_path):
+    result = publish(aov_warehouse, tmp_path / "serving.duckdb", with_records=True, with_facts=True)
     assert result.tables == _tables(aov_warehouse)
     assert sum(_is_record_table(name) for name in result.tables) == 6
+
+
+def test_publish_with_facts_copies_the_facts_and_not_the_records(aov_warehouse, tmp_path):
+    result = publish(aov_warehouse, tmp_path / "serving.duckdb", with_facts=True)
+    everything = _tables(aov_warehouse)
+    assert result.tables == {name: rows for name, rows in everything.items() if not _is_record_table(name)}
+    assert result.tables["marts.fct_orders"] == everything["marts.fct_orders"] > 0
 
 
 @pytest.mark.slow
@@ -112,7 +124,7 @@ def test_friendly_views_carry_labels_and_verdicts(aov_warehouse, tmp_path):
 
     info = query(serving, "select table_schema || '.' || table_name, row_count, source_path, latest_month from bi.publish_info")
     assert {r[0]: r[1] for r in info} == {n: rows for n, rows in _tables(aov_warehouse).items()
-                                          if not _is_record_table(n)}
+                                          if not _is_record_table(n) and not _is_fact(n)}
     assert {(r[2], str(r[3])) for r in info} == {(str(aov_warehouse.resolve()), "2025-03-01")}
 
 

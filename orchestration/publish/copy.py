@@ -20,11 +20,16 @@ from orchestration.publish.sql import literal, qualified
 
 COPIED_SCHEMAS = ("marts", "reference")
 
-# The per-record KPI tables (kpi_<family>__records: one row per order, ticket, lead... per metric) are
-# the dbt models' working rows, about 70% of the marts' rows and of a publish's time. Dashboards read the
-# monthly and before/after marts, the facts and the dimensions; a drill-down to the records can ask for
-# them (publish --with-records) or read the build warehouse while no build runs (docs/bi.md).
+# Left out unless asked for, because BI's dashboards read neither and they are nearly all of a publish's
+# rows and time (at scale 10, 30 of 32 million rows; docs/benchmarks.md):
+# - the per-record KPI tables (kpi_<family>__records: one row per order, ticket, lead... per metric), the
+#   dbt models' working rows: a drill-down from a KPI to its records asks for them (publish --with-records);
+# - the facts (fct_*: one row per order, order line, ticket...), which the semantic layer's metrics are
+#   computed from: a BI tool that runs MetricFlow's SQL asks for them (publish --with-facts).
+# The dashboards read the KPI marts (mart_*), the dimensions (dim_*) and the bi views over them. The build
+# warehouse holds everything, read-only whenever no load or build runs (docs/bi.md).
 RECORD_TABLES = r"^kpi_.+__records$"
+FACT_TABLES = r"^fct_"
 
 
 @dataclass(frozen=True)
@@ -38,9 +43,9 @@ class SourceTable:
 
 
 def source_tables(con: duckdb.DuckDBPyConnection, source_catalog: str,
-                  with_records: bool = False) -> list[SourceTable]:
+                  with_records: bool = False, with_facts: bool = False) -> list[SourceTable]:
     """Tables and views of the copied schemas in the attached source, in name order; the per-record KPI
-    tables only ``with_records``."""
+    tables only ``with_records``, the facts only ``with_facts``."""
     schemas = ", ".join(literal(s) for s in COPIED_SCHEMAS)
     rows = con.execute(
         f"""
@@ -48,9 +53,10 @@ def source_tables(con: duckdb.DuckDBPyConnection, source_catalog: str,
         from information_schema.tables
         where table_catalog = ? and table_schema in ({schemas})
           and (? or not (table_schema = 'marts' and regexp_matches(table_name, {literal(RECORD_TABLES)})))
+          and (? or not (table_schema = 'marts' and regexp_matches(table_name, {literal(FACT_TABLES)})))
         order by table_schema, table_name
         """,
-        [source_catalog, with_records],
+        [source_catalog, with_records, with_facts],
     ).fetchall()
     return [SourceTable(schema, name) for schema, name in rows]
 

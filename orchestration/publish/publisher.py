@@ -5,8 +5,9 @@ Steps, and why in this order:
 1. The source is attached READ_ONLY: publishing must never change or lock the
    build warehouse for writing, and it runs while other readers (the report,
    ``mf``) may have it open.
-2. Every table of the ``marts`` and ``reference`` schemas is copied
-   (``copy.py``), then the friendly ``bi`` views and ``bi.publish_info``
+2. The tables of the ``marts`` and ``reference`` schemas that dashboards
+   read are copied (``copy.py``: the facts and the per-record KPI tables on
+   request), then the friendly ``bi`` views and ``bi.publish_info``
    are created (``views.py``).
 3. The new file is checkpointed and closed before it is renamed over the old
    one (``atomic.py``), so it is complete and has no WAL beside it: a reader
@@ -63,10 +64,11 @@ class PublishResult:
 
 def publish(
     source_db: Path, serving_db: Path, *, storage_version: str = SERVING_STORAGE_VERSION,
-    with_records: bool = False,
+    with_records: bool = False, with_facts: bool = False,
 ) -> PublishResult:
     """Copy the marts and reference tables of ``source_db`` into ``serving_db``, atomically; the
-    per-record KPI tables (``kpi_<family>__records``) only ``with_records`` (copy.RECORD_TABLES says why).
+    per-record KPI tables (``kpi_<family>__records``) only ``with_records``, the facts (``fct_*``) only
+    ``with_facts`` (copy.py says why).
 
     Raises PublishError when the source is missing, not built (no
     mart_kpi_before_after / mart_kpi_monthly / kpi_definitions), or held for
@@ -85,7 +87,7 @@ def publish(
         con = duckdb.connect(":memory:")
         try:
             _attach(con, source, temporary, storage_version)
-            tables = source_tables(con, _SOURCE, with_records)
+            tables = source_tables(con, _SOURCE, with_records, with_facts)
             missing = [name for name in REQUIRED_TABLES if name not in {t.qualified_name for t in tables}]
             if missing:
                 raise PublishError(
