@@ -9,3 +9,30 @@
         when 'p90' then {{ percentile(record_value, 0.9) }}
     end
 {%- endmacro %}
+
+{#- The metric_ids whose period_aggregation is one of `aggregations`, as a SQL
+    list for `metric_id in (...)`, read from the seed kpi_definitions when the
+    model runs (a literal list, so the filter reaches the scans of the records
+    models under the view int_kpi__records). In dbt's parse phase, or when no
+    metric aggregates so, a list that matches nothing. -#}
+{% macro metrics_aggregated_by(aggregations) -%}
+    {%- set nothing = 'cast(null as ' ~ dbt.type_string() ~ ')' -%}
+    {%- if not execute -%}
+        {{ return(nothing) }}
+    {%- endif -%}
+    {%- set listed = [] -%}
+    {%- for aggregation in aggregations -%}
+        {%- do listed.append("'" ~ aggregation ~ "'") -%}
+    {%- endfor -%}
+    {%- set rows = run_query('select metric_id from ' ~ ref('kpi_definitions') ~ ' where period_aggregation in ('
+                             ~ listed | join(', ') ~ ') order by metric_id') -%}
+    {%- set ids = rows.columns[0].values() -%}
+    {%- if ids | length == 0 -%}
+        {{ return(nothing) }}
+    {%- endif -%}
+    {%- set quoted = [] -%}
+    {%- for id in ids -%}
+        {%- do quoted.append("'" ~ id ~ "'") -%}
+    {%- endfor -%}
+    {{ return(quoted | join(', ')) }}
+{%- endmacro %}

@@ -1,18 +1,33 @@
+{{ config(materialized='table') }}
 -- The value of every KPI over the baseline and over the post period, per
 -- scope, from the period's records: pooled ratios, percentiles over all the
 -- period's records (never an average of monthly medians), and for totals the
 -- mean monthly total. These are the descriptive values a person can check by
 -- hand; the estimated effect comes from the model of the monthly series.
+--
+-- A pooled ratio is the sum of the numerators over the sum of the
+-- denominators, which int_kpi__monthly has already summed per month: it is
+-- pooled from those sums. Only the percentiles need every record, so only the
+-- records of the median and p90 metrics are read (int_kpi__records is a view
+-- of every record in every scope: at scale 10, hundreds of millions of rows).
+-- A table, though small: mart_kpi_before_after joins it twice (baseline and
+-- post), and as a view its query ran once per join.
 with records as (
     select * from {{ ref('int_kpi__records') }}
     where crm_period in ('baseline', 'post')
+        and metric_id in ({{ metrics_aggregated_by(['median', 'p90']) }})
 ),
 
 definitions as (
     select * from {{ ref('kpi_definitions') }}
 ),
 
-pooled as (
+monthly as (
+    select * from {{ ref('int_kpi__monthly') }}
+    where crm_period in ('baseline', 'post')
+),
+
+pooled_percentiles as (
     select
         records.metric_id,
         records.scope_type,
@@ -28,6 +43,33 @@ pooled as (
         on records.metric_id = definitions.metric_id
     group by records.metric_id, records.scope_type, records.scope_value, records.crm_period,
         definitions.period_aggregation
+),
+
+pooled_sums as (
+    -- the months with records (a total's months without records are 0-rows of the monthly series)
+    select
+        monthly.metric_id,
+        monthly.scope_type,
+        monthly.scope_value,
+        monthly.crm_period,
+        definitions.period_aggregation,
+        {{ kpi_aggregate('definitions.period_aggregation', 'monthly.numerator', 'monthly.denominator', 'cast(null as double)') }}
+            as pooled_value,
+        count(distinct monthly.month_start) as month_count,
+        cast(sum(monthly.record_count) as {{ dbt.type_bigint() }}) as record_count
+    from monthly
+    inner join definitions
+        on monthly.metric_id = definitions.metric_id
+    where definitions.period_aggregation in ('ratio', 'total')
+        and monthly.record_count > 0
+    group by monthly.metric_id, monthly.scope_type, monthly.scope_value, monthly.crm_period,
+        definitions.period_aggregation
+),
+
+pooled as (
+    select * from pooled_percentiles
+    union all
+    select * from pooled_sums
 ),
 
 month_stats as (

@@ -64,13 +64,13 @@ employees as (
 
 -- the sizes alone decide each column's reference value: the k-th largest
 -- size is the same whichever of equal sizes is ranked k-th, so no record key
--- is built for the millions of values that are not outliers
+-- is built for the millions of values that are not outliers. Columns are
+-- told apart by their number in `checks`: a window partitioned by an integer
+-- sorts 30 million sizes (scale 10) several times faster than one
+-- partitioned by the table and column names.
 sizes as (
     {%- for table_name, column_name, relation, key, month in checks %}
-    select
-        '{{ table_name }}' as source_table,
-        '{{ column_name }}' as source_column,
-        abs(cast({{ column_name }} as double)) as size
+    select {{ loop.index }} as check_number, abs(cast({{ column_name }} as double)) as size
     from {{ relation }}
     where {{ column_name }} is not null and {{ column_name }} <> 0
     {%- if not loop.last %}
@@ -79,21 +79,27 @@ sizes as (
     {%- endfor %}
 ),
 
+value_counts as (
+    select check_number, count(*) as value_count
+    from sizes
+    group by check_number
+),
+
 ranked as (
     select
-        source_table,
-        source_column,
+        check_number,
         size,
-        row_number() over (partition by source_table, source_column order by size desc) as size_rank,
-        count(*) over (partition by source_table, source_column) as value_count
+        row_number() over (partition by check_number order by size desc) as size_rank
     from sizes
 ),
 
 reference_values as (
-    select source_table, source_column, size as reference_value, value_count
+    select ranked.check_number, ranked.size as reference_value, value_counts.value_count
     from ranked
-    where size_rank = greatest(6, cast(ceil(0.001 * value_count) as {{ dbt.type_bigint() }}))
-        and value_count >= 10
+    inner join value_counts
+        on ranked.check_number = value_counts.check_number
+    where ranked.size_rank = greatest(6, cast(ceil(0.001 * value_counts.value_count) as {{ dbt.type_bigint() }}))
+        and value_counts.value_count >= 10
 ),
 
 outliers as (
@@ -108,8 +114,7 @@ outliers as (
         {{ month }} as month_start
     from {{ relation }}
     inner join reference_values
-        on reference_values.source_table = '{{ table_name }}'
-        and reference_values.source_column = '{{ column_name }}'
+        on reference_values.check_number = {{ loop.index }}
     where {{ column_name }} is not null and {{ column_name }} <> 0
         and abs(cast({{ column_name }} as double)) > {{ factor }} * reference_values.reference_value
     {%- if not loop.last %}
