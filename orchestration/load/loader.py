@@ -45,7 +45,7 @@ from orchestration.load.discover import Export, discover_export, sha256_file
 from orchestration.load.errors import LoadError
 from orchestration.load.hook import ExportMapping, mapping_digest
 from orchestration.load.limits import TableVerdict, causes, check_share
-from orchestration.load.read import FileColumns, file_columns, read_text
+from orchestration.load.read import FileColumns, drop_text, file_columns, read_text, text_is_view, unreadable
 from orchestration.load.report import LoadReport, TableReport
 from orchestration.load.schema import ensure_schema, ensure_table, qualified
 from orchestration.load.sql import ident, literal
@@ -325,13 +325,18 @@ def _load_table(
                            mapped=cols.mapping is not None), None
 
     rows_read = read_text(con, cols, _TEXT_TABLE)
-    values = detect_value_format(con, _TEXT_TABLE, [(c, cols.contract[c.name]) for c in table.columns],
-                                 prep.settings)
-    stage = Stage(_STAGE_TABLE, cols, values, cutoff)
-    for statement in stage_sql(stage, _TEXT_TABLE, reporting_currency=prep.reporting_currency,
-                               fx_table=qualified("fx_rates")):
-        con.execute(statement)
-    con.execute(f"DROP TABLE {ident(_TEXT_TABLE)}")
+    try:
+        values = detect_value_format(con, _TEXT_TABLE, [(c, cols.contract[c.name]) for c in table.columns],
+                                     prep.settings)
+        stage = Stage(_STAGE_TABLE, cols, values, cutoff)
+        for statement in stage_sql(stage, _TEXT_TABLE, reporting_currency=prep.reporting_currency,
+                                   fx_table=qualified("fx_rates")):
+            con.execute(statement)
+    except duckdb.Error as error:
+        if text_is_view(cols):  # the file is first read here, not by read_text
+            raise unreadable(cols, error) from None
+        raise
+    drop_text(con, cols, _TEXT_TABLE)
     rows_loaded = upsert_rows(con, stage, extras_in_raw, source_file=source_file, loaded_at=loaded_at)
     rows_deleted = delete_absent_rows(con, stage) if prep.settings.complete else 0
     rows_quarantined = quarantine_rows(con, stage, load_id=load_id, source_file=source_file, loaded_at=loaded_at)
