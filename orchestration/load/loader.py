@@ -45,12 +45,12 @@ from orchestration.load.discover import Export, discover_export, sha256_file
 from orchestration.load.errors import LoadError
 from orchestration.load.hook import ExportMapping, mapping_digest
 from orchestration.load.limits import TableVerdict, causes, check_share
-from orchestration.load.read import FileColumns, file_columns, read_text
+from orchestration.load.read import FileColumns, drop_text, file_columns, read_text, text_is_view, unreadable
 from orchestration.load.report import LoadReport, TableReport
 from orchestration.load.schema import ensure_schema, ensure_table, qualified
 from orchestration.load.sql import ident, literal
 from orchestration.load.upsert import delete_absent_rows, quarantine_rows, upsert_rows
-from orchestration.load.validate import Cutoff, Stage, stage_sql
+from orchestration.load.validate import Cutoff, Stage, drop_stage_sql, stage_sql
 from orchestration.load.values import detect_value_format
 from orchestration.load.warehouse import connect
 from orchestration.settings import is_time_zone
@@ -325,12 +325,18 @@ def _load_table(
                            mapped=cols.mapping is not None), None
 
     rows_read = read_text(con, cols, _TEXT_TABLE)
-    values = detect_value_format(con, _TEXT_TABLE, [(c, cols.contract[c.name]) for c in table.columns],
-                                 prep.settings)
-    stage = Stage(_STAGE_TABLE, cols, values, cutoff)
-    con.execute(stage_sql(stage, _TEXT_TABLE, reporting_currency=prep.reporting_currency,
-                          fx_table=qualified("fx_rates")))
-    con.execute(f"DROP TABLE {ident(_TEXT_TABLE)}")
+    try:
+        values = detect_value_format(con, _TEXT_TABLE, [(c, cols.contract[c.name]) for c in table.columns],
+                                     prep.settings)
+        stage = Stage(_STAGE_TABLE, cols, values, cutoff)
+        for statement in stage_sql(stage, _TEXT_TABLE, reporting_currency=prep.reporting_currency,
+                                   fx_table=qualified("fx_rates")):
+            con.execute(statement)
+    except duckdb.Error as error:
+        if text_is_view(cols):  # the file is first read here, not by read_text
+            raise unreadable(cols, error) from None
+        raise
+    drop_text(con, cols, _TEXT_TABLE)
     rows_loaded = upsert_rows(con, stage, extras_in_raw, source_file=source_file, loaded_at=loaded_at)
     rows_deleted = delete_absent_rows(con, stage) if prep.settings.complete else 0
     rows_quarantined = quarantine_rows(con, stage, load_id=load_id, source_file=source_file, loaded_at=loaded_at)
@@ -338,7 +344,8 @@ def _load_table(
     verdict = TableVerdict(source.label, table, rows_read, rows_quarantined, found)
     if observe is not None:
         observe(con, stage, verdict)
-    con.execute(f"DROP TABLE {ident(_STAGE_TABLE)}")
+    for statement in drop_stage_sql(stage):
+        con.execute(statement)
     if rows_read != rows_loaded + rows_quarantined:  # pragma: no cover - a loader bug, never bad input
         raise RuntimeError(f"{source.path}: {rows_read} rows read but {rows_loaded} loaded + "
                            f"{rows_quarantined} quarantined; the load was rolled back")

@@ -350,15 +350,30 @@ def _source_select(con: duckdb.DuckDBPyConnection, cols: FileColumns) -> str:
             f"FROM read_parquet({path}, file_row_number = true)")
 
 
+def text_is_view(cols: FileColumns) -> bool:
+    """Whether ``read_text`` makes a view rather than a table: for a Parquet file without a mapping.
+
+    Parquet is columnar and typed, so reading it again is cheap: the value-format scan reads only the
+    decimal and date columns, and the staging statement reads it once more. Copying every column's text
+    into a table first would hold the whole file in memory as text for nothing (the same SQL runs on
+    the view, so the same values are checked).
+    """
+    return cols.source.format == "parquet" and cols.mapping is None
+
+
 def read_text(con: duckdb.DuckDBPyConnection, cols: FileColumns, name: str) -> int:
-    """Create TEMP table ``name`` (_row_number, c0..cN as VARCHAR); return its row count.
+    """Create TEMP table (or view, ``text_is_view``) ``name`` (_row_number, c0..cN as VARCHAR); return its
+    row count.
 
     Without a mapping c<i> is the file's column i; with one, the table has
     the contract columns and kept extras in ``cols.names`` order.
     """
     target = f"{name}__source" if cols.mapping is not None else name
+    kind = "VIEW" if text_is_view(cols) else "TABLE"
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(target)} AS {_source_select(con, cols)}")
+        con.execute(f"CREATE OR REPLACE TEMP {kind} {ident(target)} AS {_source_select(con, cols)}")
+        if kind == "VIEW":
+            return con.execute(f"SELECT count(*) FROM {ident(name)}").fetchone()[0]
     except duckdb.Error as error:
         message = str(error)
         if "unicode" in message.lower() or "utf-8" in message.lower():
@@ -372,6 +387,16 @@ def read_text(con: duckdb.DuckDBPyConnection, cols: FileColumns, name: str) -> i
         apply_mapping(con, cols, target, name)
         con.execute(f"DROP TABLE {ident(target)}")
     return con.execute(f"SELECT count(*) FROM {ident(name)}").fetchone()[0]
+
+
+def unreadable(cols: FileColumns, error: duckdb.Error) -> LoadError:
+    """The LoadError of a file that fails while a view of ``read_text`` is read (a corrupt Parquet page)."""
+    return LoadError(f"{cols.source.label}: cannot be read: {_first_lines(error)}")
+
+
+def drop_text(con: duckdb.DuckDBPyConnection, cols: FileColumns, name: str) -> None:
+    """Drop what ``read_text`` made."""
+    con.execute(f"DROP {'VIEW' if text_is_view(cols) else 'TABLE'} {ident(name)}")
 
 
 def apply_mapping(con: duckdb.DuckDBPyConnection, cols: FileColumns, source_table: str, name: str) -> None:

@@ -14,6 +14,9 @@ state of that record. A row whose stored version is identical in every column
 is left alone, with its ``_loaded_at``: most CRMs export full snapshots, and
 dbt's incremental facts reprocess what was loaded since their last build, so
 rewriting unchanged rows would make every build a full one.
+
+A first load (the raw table is empty) skips all of that: every winning row is
+new, so they are inserted directly, without the comparison and the delete.
 """
 
 from __future__ import annotations
@@ -53,6 +56,19 @@ def upsert_rows(
         names.append(ident(extras_in_raw[name.lower()]))
         values.append(stage.clean(position))
 
+    def insert(rows: str) -> None:
+        con.execute(
+            f"INSERT INTO {target} ({', '.join(names + [ident('_source_file'), ident('_loaded_at')])}) "
+            f"SELECT {', '.join(values + ['$source_file', '$loaded_at'])} FROM {rows} ORDER BY _row_number",
+            {"source_file": source_file, "loaded_at": loaded_at},
+        )
+
+    if con.execute(f"SELECT count(*) FROM {target}").fetchone()[0] == 0:
+        # A first load: with nothing stored, every winning row is new and no key is to be deleted, so the
+        # anti-join below would keep every row; insert them directly instead (same rows, same order).
+        insert(winners)
+        return int(valid_rows)
+
     # the rows that are new or differ from their stored version in any column
     same_key = " AND ".join(f"{target}.{ident(k)} = w.{stage.typed(k)}" for k in table.primary_key)
     same_values = " AND ".join(f"{target}.{n} IS NOT DISTINCT FROM w.{v}" for n, v in zip(names, values))
@@ -65,11 +81,7 @@ def upsert_rows(
     on = " AND ".join(f"{target}.{ident(k)} = s.{stage.typed(k)}" for k in table.primary_key)
     keys = ", ".join(stage.typed(k) for k in table.primary_key)
     con.execute(f"DELETE FROM {target} USING (SELECT {keys} FROM {changed}) AS s WHERE {on}")
-    con.execute(
-        f"INSERT INTO {target} ({', '.join(names + [ident('_source_file'), ident('_loaded_at')])}) "
-        f"SELECT {', '.join(values + ['$source_file', '$loaded_at'])} FROM {changed} ORDER BY _row_number",
-        {"source_file": source_file, "loaded_at": loaded_at},
-    )
+    insert(changed)
     con.execute(f"DROP TABLE {changed}")
     return int(valid_rows)
 

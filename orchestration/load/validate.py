@@ -90,6 +90,16 @@ class Stage:
     values: ValueFormat = field(default_factory=ValueFormat)
     cutoff: Cutoff | None = None
 
+    @property
+    def rows_table(self) -> str:
+        """The staged rows (everything but rule 8)."""
+        return f"{self.name}__rows"
+
+    @property
+    def dups_table(self) -> str:
+        """The valid keys that occur more than once, with the row that wins each."""
+        return f"{self.name}__dups"
+
     def typed(self, column: str) -> str:
         """The typed (validated, cast, defaulted) value of a contract column."""
         return ident(f"t_{column}")
@@ -108,18 +118,19 @@ def _quoted(v: str) -> str:
     return f"'''' || left({v}, {VALUE_CHARS}) || ''''"
 
 
-def _error(condition: str, column: str, reason_sql: str, rule: str, value_sql: str) -> str:
-    return (f"CASE WHEN {condition} THEN {{'column_name': {literal(column)}, 'reason': {reason_sql}, "
-            f"'rule': {literal(rule)}, 'value': left(CAST({value_sql} AS VARCHAR), {VALUE_CHARS})}} END")
+def _error(condition: str, column: str, reason_sql: str, rule: str, value_sql: str) -> tuple[str, str]:
+    """(the condition, SQL for the error struct where it holds, else NULL)."""
+    return condition, (f"CASE WHEN {condition} THEN {{'column_name': {literal(column)}, 'reason': {reason_sql}, "
+                       f"'rule': {literal(rule)}, 'value': left(CAST({value_sql} AS VARCHAR), {VALUE_CHARS})}} END")
 
 
-def _checks(stage: Stage, reporting_currency: str) -> list[str]:
+def _checks(stage: Stage, reporting_currency: str) -> list[tuple[str, str]]:
     cols = stage.cols
     table = cols.table
     clean = {c: stage.clean(p) for c, p in cols.contract.items()}
     typed = {c: stage.typed(c) for c in cols.contract}
     key = set(table.primary_key)
-    checks: list[str] = []
+    checks: list[tuple[str, str]] = []
 
     # 1. missing
     for c in table.columns:
@@ -188,14 +199,22 @@ def _checks(stage: Stage, reporting_currency: str) -> list[str]:
     return checks
 
 
-def stage_sql(stage: Stage, text_table: str, *, reporting_currency: str, fx_table: str) -> str:
-    """SQL that creates the TEMP staging table ``stage.name`` from ``text_table``.
+def stage_sql(stage: Stage, text_table: str, *, reporting_currency: str, fx_table: str) -> list[str]:
+    """SQL statements that make the staging relation ``stage.name`` from ``text_table``.
 
-    Columns: _row_number, c<i> (original text), v<i> (clean text), t_<column>
-    (typed contract values, defaults applied), _errors (list of
-    {column_name, reason}), _ok, _dup_rank (1 = the row that is loaded for its key),
-    _winner (row number of the row that won the key).
+    Columns: _row_number, c<i> (original text), v<i> (clean text, of the key and extra columns), t_<column>
+    (typed contract values, defaults applied), _broken, _errors (list of
+    {column_name, reason, rule, value}; NULL for a valid row), _ok, _dup_rank (1 = the row that is loaded for its key,
+    2 = a valid row that lost its key to a later one), _winner (row number of the
+    row that won the key).
     ``fx_table`` is the raw fx_rates table the orders are checked against.
+
+    Rule 8 is found set-based, not by a window over every row: the valid rows'
+    keys are grouped once (a hash aggregate) and only the keys that occur more
+    than once are kept, with their last row (``max(_row_number)``, the row a
+    window ordered by row number descending would rank first). ``stage.name``
+    is a view that joins the rows to those few keys: the same _dup_rank = 1 rows
+    and the same _winner as the window gave, without sorting the file.
     """
     cols = stage.cols
     table = cols.table
@@ -212,7 +231,11 @@ def stage_sql(stage: Stage, text_table: str, *, reporting_currency: str, fx_tabl
             f"FROM {fx_table} GROUP BY 1) AS fx "
             f"ON fx._fx_currency = upper(typed.{stage.clean(cols.contract['currency'])})"
         )
-    checks = ",\n        ".join(_checks(stage, reporting_currency))
+    found = _checks(stage, reporting_currency)
+    checks = ",\n        ".join(error for _, error in found)
+    # a row breaks a rule where a condition is true (NULL = not broken, as in the error's CASE); the list of
+    # errors is built only for those rows: most rows are valid, and a list of structs per row is costly
+    broken = "coalesce(" + " OR ".join(f"({condition})" for condition, _ in found) + ", false)" if found else "false"
     defaults = ", ".join(
         f"coalesce({stage.typed(c)}, {number(v) if isinstance(v, (int, float)) else literal(str(v))}) "
         f"AS {stage.typed(c)}"
@@ -220,8 +243,15 @@ def stage_sql(stage: Stage, text_table: str, *, reporting_currency: str, fx_tabl
     )
     replace = f" REPLACE ({defaults})" if defaults else ""
     key = ", ".join(stage.typed(k) for k in table.primary_key)
-    return f"""
-CREATE OR REPLACE TEMP TABLE {ident(stage.name)} AS
+    # the clean text is kept only where it is read after this statement: the key columns (the duplicate
+    # reason) and the extra columns (stored as they are); the reasons of rules 1-7 are already made
+    kept = {cols.contract[k] for k in table.primary_key} | {p for _, p in cols.extras}
+    unread = [stage.clean(i) for i in range(width) if i not in kept]
+    exclude = f" EXCLUDE ({', '.join(unread)})" if unread else ""
+    rows, dups = ident(stage.rows_table), ident(stage.dups_table)
+    same_key = " AND ".join(f"r.{stage.typed(k)} = d.{stage.typed(k)}" for k in table.primary_key)
+    return [f"""
+CREATE OR REPLACE TEMP TABLE {rows} AS
 WITH clean AS (
     SELECT _row_number, {", ".join(stage.text(i) for i in range(width))}, {clean}
     FROM {ident(text_table)}
@@ -230,17 +260,26 @@ typed AS (
     SELECT *, {typed} FROM clean
 ),
 checked AS (
-    SELECT typed.*, list_filter([
+    SELECT typed.*, {broken} AS _broken, CASE WHEN {broken} THEN list_filter([
         {checks}
-    ], lambda e: e IS NOT NULL) AS _errors
+    ], lambda e: e IS NOT NULL) END AS _errors
     FROM typed {fx_join}
-),
-flagged AS (
-    SELECT *{replace}, len(_errors) = 0 AS _ok FROM checked
 )
-SELECT *,
-    CASE WHEN _ok THEN row_number() OVER dup END AS _dup_rank,
-    CASE WHEN _ok THEN first_value(_row_number) OVER dup END AS _winner
-FROM flagged
-WINDOW dup AS (PARTITION BY _ok, {key} ORDER BY _row_number DESC)
-"""
+SELECT *{exclude}{replace}, NOT _broken AS _ok FROM checked
+""", f"""
+CREATE OR REPLACE TEMP TABLE {dups} AS
+SELECT {key}, max(_row_number) AS _winner FROM {rows} WHERE _ok GROUP BY {key} HAVING count(*) > 1
+""", f"""
+CREATE OR REPLACE TEMP VIEW {ident(stage.name)} AS
+SELECT r.*,
+    CASE WHEN r._ok THEN CASE WHEN d._winner IS NULL OR r._row_number = d._winner THEN 1 ELSE 2 END END
+        AS _dup_rank,
+    CASE WHEN r._ok THEN coalesce(d._winner, r._row_number) END AS _winner
+FROM {rows} AS r LEFT JOIN {dups} AS d ON r._ok AND {same_key}
+"""]
+
+
+def drop_stage_sql(stage: Stage) -> list[str]:
+    """SQL statements that drop what ``stage_sql`` made."""
+    return [f"DROP VIEW {ident(stage.name)}", f"DROP TABLE {ident(stage.rows_table)}",
+            f"DROP TABLE {ident(stage.dups_table)}"]

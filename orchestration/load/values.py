@@ -194,19 +194,22 @@ def detect_value_format(con: duckdb.DuckDBPyConnection, text_table: str, columns
     if date_format:
         how["date_format"] = "declared"
 
-    # One scan of the text table, one aggregate per column and question, no unnesting and no trim()
-    # (the patterns allow the surrounding whitespace themselves): the regular expressions run only on
-    # values that have the character they are about.
+    # One scan of the text table, one aggregate per column and question (the dot evidence apart), no
+    # unnesting and no trim() (the patterns allow the surrounding whitespace themselves): the regular
+    # expressions run only on values that have the character they are about.
     aggregates: list[str] = []
+    capped: list[str] = []  # counts that only matter up to MIN_EVIDENCE
     if not decimal:
         for c, i in columns:
             if c.type == "decimal":
                 aggregates.append(
                     f"count(*) FILTER (contains(c{i}, ',') AND regexp_full_match(c{i}, {literal(_padded(_ONLY_COMMA))}) "
                     f"AND NOT regexp_full_match(c{i}, {literal(_padded(_COMMA_GROUPS))})) AS comma_{i}")
-                aggregates.append(
-                    f"count(*) FILTER (contains(c{i}, '.') AND regexp_full_match(c{i}, {literal(_padded(_ONLY_DOT))}) "
-                    f"AND NOT regexp_full_match(c{i}, {literal(_padded(_DOT_GROUPS))})) AS dot_{i}")
+                # '.' is in nearly every value of a dot file, so this count stops at MIN_EVIDENCE (below)
+                capped.append(
+                    f"SELECT count(*) FROM (SELECT 1 FROM {ident(text_table)} WHERE contains(c{i}, '.') "
+                    f"AND regexp_full_match(c{i}, {literal(_padded(_ONLY_DOT))}) "
+                    f"AND NOT regexp_full_match(c{i}, {literal(_padded(_DOT_GROUPS))}) LIMIT {MIN_EVIDENCE})")
     if not date_format:
         for c, i in columns:
             if c.type in ("date", "timestamp"):
@@ -224,7 +227,10 @@ def detect_value_format(con: duckdb.DuckDBPyConnection, text_table: str, columns
         for (name, *_), value in zip(cursor.description, row):
             key = name.rsplit("_", 1)[0]
             totals[key] = totals.get(key, 0) + int(value)
-    numbers = {"comma": totals.get("comma", 0), "dot": totals.get("dot", 0)}
+    # min(count, MIN_EVIDENCE) per column: their sum reaches MIN_EVIDENCE, or is 0, exactly when the full
+    # counts' sum does, and that is all the decision below asks of it
+    dot = sum(con.execute(query).fetchone()[0] for query in capped)
+    numbers = {"comma": totals.get("comma", 0), "dot": dot}
     slashes = {k: totals.get(k, 0) for k in ("values", "slash", "day_first", "month_first")}
 
     if not decimal:
