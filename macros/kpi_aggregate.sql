@@ -20,19 +20,17 @@
     {%- if not execute -%}
         {{ return(nothing) }}
     {%- endif -%}
-    {%- set listed = [] -%}
-    {%- for aggregation in aggregations -%}
-        {%- do listed.append("'" ~ aggregation ~ "'") -%}
-    {%- endfor -%}
     {%- set rows = run_query('select metric_id from ' ~ ref('kpi_definitions') ~ ' where period_aggregation in ('
-                             ~ listed | join(', ') ~ ') order by metric_id') -%}
+                             ~ sql_string_list(aggregations) ~ ') order by metric_id') -%}
     {%- set ids = rows.columns[0].values() -%}
-    {%- if ids | length == 0 -%}
-        {{ return(nothing) }}
-    {%- endif -%}
+    {{ return(sql_string_list(ids) if ids | length > 0 else nothing) }}
+{%- endmacro %}
+
+{#- Plain names (no quotes in them) as a list of SQL string literals: 'a', 'b'. -#}
+{% macro sql_string_list(values) -%}
     {%- set quoted = [] -%}
-    {%- for id in ids -%}
-        {%- do quoted.append("'" ~ id ~ "'") -%}
+    {%- for value in values -%}
+        {%- do quoted.append("'" ~ value ~ "'") -%}
     {%- endfor -%}
     {{ return(quoted | join(', ')) }}
 {%- endmacro %}
