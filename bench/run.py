@@ -145,13 +145,15 @@ def bench_overhead(scale: float, built_db: Path, workdir: Path) -> list[Measurem
     manifest = json.loads((ROOT / "target" / "manifest.json").read_text())
     import duckdb
 
+    from orchestration.paths import memory_limit
+
     start = time.perf_counter()
     # attached as `crm`, as dbt attaches the warehouse (profiles.yml): the compiled SQL names that catalog
     with duckdb.connect() as con:
         con.execute(f"ATTACH '{bare_copy}' AS crm")
         con.execute("USE crm")
         con.execute("SET threads = 2")
-        con.execute(f"SET memory_limit = '{os.environ.get('CRM_IMPACT_MEMORY_LIMIT', '4GB')}'")  # as dbt's profile
+        con.execute(f"SET memory_limit = '{memory_limit()}'")  # as dbt's profile
         for node in model_order(manifest):
             kind = "VIEW" if node["config"]["materialized"] == "view" else "TABLE"
             con.execute(f'CREATE OR REPLACE {kind} "{node["schema"]}"."{node["alias"]}" AS {node["compiled_code"]}')

@@ -361,6 +361,11 @@ def text_is_view(cols: FileColumns) -> bool:
     return cols.source.format == "parquet" and cols.mapping is None
 
 
+def _text_kind(cols: FileColumns) -> str:
+    """What ``read_text`` makes for ``cols``: VIEW or TABLE."""
+    return "VIEW" if text_is_view(cols) else "TABLE"
+
+
 def read_text(con: duckdb.DuckDBPyConnection, cols: FileColumns, name: str) -> int:
     """Create TEMP table (or view, ``text_is_view``) ``name`` (_row_number, c0..cN as VARCHAR); return its
     row count.
@@ -369,7 +374,7 @@ def read_text(con: duckdb.DuckDBPyConnection, cols: FileColumns, name: str) -> i
     the contract columns and kept extras in ``cols.names`` order.
     """
     target = f"{name}__source" if cols.mapping is not None else name
-    kind = "VIEW" if text_is_view(cols) else "TABLE"
+    kind = _text_kind(cols)
     try:
         con.execute(f"CREATE OR REPLACE TEMP {kind} {ident(target)} AS {_source_select(con, cols)}")
         if kind == "VIEW":
@@ -379,7 +384,7 @@ def read_text(con: duckdb.DuckDBPyConnection, cols: FileColumns, name: str) -> i
         if "unicode" in message.lower() or "utf-8" in message.lower():
             raise LoadError(f"{cols.source.label}: not UTF-8 encoded ({_first_lines(error, 1)}); "
                             "save the export as UTF-8 or declare its encoding in export.yml") from None
-        raise LoadError(f"{cols.source.label}: cannot be read: {_first_lines(error)}") from None
+        raise unreadable(cols, error) from None
     finally:
         if cols.source.format == "excel":
             con.unregister("_load_excel")
@@ -390,13 +395,14 @@ def read_text(con: duckdb.DuckDBPyConnection, cols: FileColumns, name: str) -> i
 
 
 def unreadable(cols: FileColumns, error: duckdb.Error) -> LoadError:
-    """The LoadError of a file that fails while a view of ``read_text`` is read (a corrupt Parquet page)."""
+    """The LoadError of a file DuckDB cannot read: met by ``read_text``, or later while its view is read
+    (a corrupt Parquet page)."""
     return LoadError(f"{cols.source.label}: cannot be read: {_first_lines(error)}")
 
 
 def drop_text(con: duckdb.DuckDBPyConnection, cols: FileColumns, name: str) -> None:
     """Drop what ``read_text`` made."""
-    con.execute(f"DROP {'VIEW' if text_is_view(cols) else 'TABLE'} {ident(name)}")
+    con.execute(f"DROP {_text_kind(cols)} {ident(name)}")
 
 
 def apply_mapping(con: duckdb.DuckDBPyConnection, cols: FileColumns, source_table: str, name: str) -> None:
