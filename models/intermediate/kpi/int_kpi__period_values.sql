@@ -7,9 +7,11 @@
 --
 -- A pooled ratio is the sum of the numerators over the sum of the
 -- denominators, which int_kpi__monthly has already summed per month: it is
--- pooled from those sums. Only the percentiles need every record, so only the
--- records of the median and p90 metrics are read (int_kpi__records is a view
--- of every record in every scope: at scale 10, hundreds of millions of rows).
+-- pooled from those sums, and so are every metric's month and record counts.
+-- Only the percentiles need every record, so only the records of the median
+-- and p90 metrics are read (int_kpi__records is a view of every record in
+-- every scope: at scale 10, hundreds of millions of rows), and only for the
+-- percentile itself (a count(distinct month) over them cost a third of the model).
 -- A table, though small: mart_kpi_before_after joins it twice (baseline and
 -- post), and as a view its query ran once per join.
 with records as (
@@ -27,17 +29,14 @@ monthly as (
     where crm_period in ('baseline', 'post')
 ),
 
-pooled_percentiles as (
+percentiles as (
     select
         records.metric_id,
         records.scope_type,
         records.scope_value,
         records.crm_period,
-        definitions.period_aggregation,
         {{ kpi_aggregate('definitions.period_aggregation', 'records.numerator', 'records.denominator', 'records.record_value') }}
-            as pooled_value,
-        count(distinct records.month_start) as month_count,
-        count(*) as record_count
+            as percentile_value
     from records
     inner join definitions
         on records.metric_id = definitions.metric_id
@@ -45,8 +44,9 @@ pooled_percentiles as (
         definitions.period_aggregation
 ),
 
-pooled_sums as (
-    -- the months with records (a total's months without records are 0-rows of the monthly series)
+pooled as (
+    -- the months with records (a total's months without records are 0-rows of the monthly series);
+    -- pooled_value is the ratio or total of the sums (NULL for a percentile metric: see percentiles)
     select
         monthly.metric_id,
         monthly.scope_type,
@@ -60,16 +60,9 @@ pooled_sums as (
     from monthly
     inner join definitions
         on monthly.metric_id = definitions.metric_id
-    where definitions.period_aggregation in ('ratio', 'total')
-        and monthly.record_count > 0
+    where monthly.record_count > 0
     group by monthly.metric_id, monthly.scope_type, monthly.scope_value, monthly.crm_period,
         definitions.period_aggregation
-),
-
-pooled as (
-    select * from pooled_percentiles
-    union all
-    select * from pooled_sums
 ),
 
 month_stats as (
@@ -92,6 +85,7 @@ select
     pooled.crm_period,
     -- a total's period value is its mean monthly total, months without records counting as 0
     case when pooled.period_aggregation = 'total' then month_stats.mean_of_months
+         when pooled.period_aggregation in ('median', 'p90') then percentiles.percentile_value
          else pooled.pooled_value end as period_value,
     case when pooled.period_aggregation = 'total' then month_stats.months_in_series
          else pooled.month_count end as month_count,
@@ -103,3 +97,8 @@ left join month_stats
     and pooled.scope_type = month_stats.scope_type
     and pooled.scope_value = month_stats.scope_value
     and pooled.crm_period = month_stats.crm_period
+left join percentiles
+    on pooled.metric_id = percentiles.metric_id
+    and pooled.scope_type = percentiles.scope_type
+    and pooled.scope_value = percentiles.scope_value
+    and pooled.crm_period = percentiles.crm_period

@@ -13,7 +13,7 @@
 -- because dbt resolves ref() when it parses the project, before any seed can
 -- be read; tests/dbt/kpi_families_have_records.sql fails when this union and
 -- the seed kpi_families disagree.
-with family_records as (
+with family_records as {{ inline_cte() }} (
     select metric_id, month_start, department, region, numerator, denominator, record_value, employee_id
     from {{ ref('kpi_financial__records') }}
     union all
@@ -33,8 +33,9 @@ with family_records as (
     from {{ ref('kpi_adoption__records') }}
 ),
 
-records as (
-    -- every metric_id of a records model is in the catalog (its relationships test)
+records as {{ inline_cte() }} (
+    -- every metric_id of a records model is in the catalog (its relationships test). Read five
+    -- times below: inlined, so that a reader's filter (metric, month) reaches each scan (macro inline_cte)
     select definitions.family, family_records.*
     from family_records
     inner join {{ ref('kpi_definitions') }} as definitions
