@@ -286,10 +286,18 @@ def bench_dagster_dev() -> Measurement:
                         break
             except OSError:
                 time.sleep(0.5)
+        else:
+            raise RuntimeError(f"dagster dev served no asset graph within {time.perf_counter() - start:.0f} s")
         return Measurement(0, "dagster dev start to served asset graph", time.perf_counter() - start, 0.0)
     finally:
+        # dagster dev stops its daemon and code server on SIGTERM; one that has not stopped within a
+        # minute is killed, so that a slow shutdown never loses the measurements taken before it
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=60)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def bench_definitions_load() -> Measurement:
@@ -339,29 +347,36 @@ def main() -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="crm-impact-bench-"))
     results: list[Measurement] = []
+    out_dir = ROOT / "bench" / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out_file = out_dir / f"{dt.datetime.now(dt.timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.json"
+
+    def record(measurements: list[Measurement], echo: bool = True) -> None:
+        # written after every part, so that a part that fails later loses nothing measured before it
+        results.extend(measurements)
+        for m in measurements if echo else ():
+            print(f"scale {m.scale:>5}  {m.step:<60} {m.seconds:8.1f} s  {m.peak_rss_mb:8.0f} MB  {m.note}", flush=True)
+        out_file.write_text(json.dumps({
+            "machine": machine(),
+            "results": [asdict(m) | {"rows_per_second": m.rows_per_second} for m in results],
+        }, indent=2))
+
     try:
         for scale in args.scales:
-            results += bench_scale(scale, tuple(args.steps), workdir, args.repeats)
+            record(bench_scale(scale, tuple(args.steps), workdir, args.repeats), echo=False)  # printed step by step
         if args.overhead_scale and args.overhead_scale in args.scales and "build" in args.steps:
             scale = args.overhead_scale
-            results += bench_overhead(scale, workdir / f"crm_{scale}.duckdb", workdir, args.repeats)
+            record(bench_overhead(scale, workdir / f"crm_{scale}.duckdb", workdir, args.repeats))
         for scale in args.incremental_scales:
             if scale in args.scales and "generate" in args.steps:
-                results += bench_incremental(scale, workdir / f"export_{scale}", workdir)
+                record(bench_incremental(scale, workdir / f"export_{scale}", workdir))
         if args.spark:
-            results += bench_spark_demo(workdir)
-        results.append(bench_definitions_load())
-        results.append(bench_dagster_dev())
+            record(bench_spark_demo(workdir))
+        record([bench_definitions_load()])
+        record([bench_dagster_dev()])
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
-    out_dir = ROOT / "bench" / "results"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    (out_dir / f"{stamp}.json").write_text(json.dumps({
-        "machine": machine(),
-        "results": [asdict(m) | {"rows_per_second": m.rows_per_second} for m in results],
-    }, indent=2))
     print()
     print(json.dumps(machine()))
     print(to_markdown(results))
