@@ -80,9 +80,23 @@ sizes as (
 ),
 
 value_counts as (
-    select check_number, count(*) as value_count
+    -- candidate_floor: the 98th percentile of the column's sizes (see candidates)
+    select check_number, count(*) as value_count, {{ percentile('size', 0.98) }} as candidate_floor
     from sizes
     group by check_number
+),
+
+candidates as (
+    -- Only the sizes at or above the 98th percentile are ranked, not every size (a percentile is
+    -- found without sorting the column; a window sorts it). The k-th largest size is among them
+    -- whenever at least k sizes are, which holds from 1,000 values on: at least 2% of n, less one
+    -- for the interpolated percentile, lie at or above it, and k = max(6, ceil(0.001 n)) is below
+    -- that. A column with fewer values has every size ranked.
+    select sizes.check_number, sizes.size
+    from sizes
+    inner join value_counts
+        on sizes.check_number = value_counts.check_number
+    where value_counts.value_count < 1000 or sizes.size >= value_counts.candidate_floor
 ),
 
 ranked as (
@@ -90,7 +104,7 @@ ranked as (
         check_number,
         size,
         row_number() over (partition by check_number order by size desc) as size_rank
-    from sizes
+    from candidates
 ),
 
 reference_values as (
