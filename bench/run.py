@@ -26,6 +26,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from orchestration.paths import memory_limit
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 ALL_STEPS = ("generate", "load", "build", "publish", "report")
@@ -154,8 +156,6 @@ def bench_overhead(scale: float, built_db: Path, workdir: Path, repeats: int = 3
     manifest = json.loads((ROOT / "target" / "manifest.json").read_text())
     tests = [node for node in manifest["nodes"].values() if node["resource_type"] == "test"]
     import duckdb
-
-    from orchestration.paths import memory_limit
 
     bare_runs = []
     for _ in range(repeats):
@@ -318,7 +318,7 @@ def machine() -> dict[str, object]:
         except importlib.metadata.PackageNotFoundError:
             versions[package] = "absent"
     return {"cpus": os.cpu_count(), "memory_gb": round(memory_gb, 1), "python": platform.python_version(),
-            "platform": platform.platform(), "memory_limit": os.environ.get("CRM_IMPACT_MEMORY_LIMIT", "4GB"),
+            "platform": platform.platform(), "memory_limit": memory_limit(),
             "versions": versions}
 
 
@@ -350,6 +350,7 @@ def main() -> int:
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     out_file = out_dir / f"{dt.datetime.now(dt.timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.json"
+    measured_on = machine()
 
     def record(measurements: list[Measurement], echo: bool = True) -> None:
         # written after every part, so that a part that fails later loses nothing measured before it
@@ -357,7 +358,7 @@ def main() -> int:
         for m in measurements if echo else ():
             print(f"scale {m.scale:>5}  {m.step:<60} {m.seconds:8.1f} s  {m.peak_rss_mb:8.0f} MB  {m.note}", flush=True)
         out_file.write_text(json.dumps({
-            "machine": machine(),
+            "machine": measured_on,
             "results": [asdict(m) | {"rows_per_second": m.rows_per_second} for m in results],
         }, indent=2))
 
@@ -378,7 +379,7 @@ def main() -> int:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
     print()
-    print(json.dumps(machine()))
+    print(json.dumps(measured_on))
     print(to_markdown(results))
     return 0
 

@@ -3,7 +3,7 @@
     them back per reference, after which no filter of a reader reaches the scans below it.
     In int_kpi__records the family records (over 100 million rows at scale 10) were written
     whole and read five times even when a reader wanted only the percentile metrics
-    (int_kpi__period_values: 36 s -> 13 s at scale 10 when inlined). Inlined, each reference is
+    (int_kpi__period_values: 34 s -> 15 s at scale 10 when inlined). Inlined, each reference is
     its own scan with its own filters. Other engines inline by default and do not know the
     keyword, so it is empty there. -#}
 {% macro inline_cte() -%}

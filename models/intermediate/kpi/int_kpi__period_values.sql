@@ -14,10 +14,11 @@
 -- percentile itself (a count(distinct month) over them cost a third of the model).
 -- A table, though small: mart_kpi_before_after joins it twice (baseline and
 -- post), and as a view its query ran once per join.
+{%- set percentile_aggregations = ['median', 'p90'] %}
 with records as (
     select * from {{ ref('int_kpi__records') }}
     where crm_period in ('baseline', 'post')
-        and metric_id in ({{ metrics_aggregated_by(['median', 'p90']) }})
+        and metric_id in ({{ metrics_aggregated_by(percentile_aggregations) }})
 ),
 
 definitions as (
@@ -85,7 +86,7 @@ select
     pooled.crm_period,
     -- a total's period value is its mean monthly total, months without records counting as 0
     case when pooled.period_aggregation = 'total' then month_stats.mean_of_months
-         when pooled.period_aggregation in ('median', 'p90') then percentiles.percentile_value
+         when pooled.period_aggregation in ({{ sql_string_list(percentile_aggregations) }}) then percentiles.percentile_value
          else pooled.pooled_value end as period_value,
     case when pooled.period_aggregation = 'total' then month_stats.months_in_series
          else pooled.month_count end as month_count,
