@@ -327,16 +327,15 @@ def _load_table(
     rows_read = read_text(con, cols, _TEXT_TABLE)
     try:
         values = detect_value_format(con, _TEXT_TABLE, [(c, cols.contract[c.name]) for c in table.columns],
-                                     prep.settings)
-        stage = Stage(_STAGE_TABLE, cols, values, cutoff)
-        for statement in stage_sql(stage, _TEXT_TABLE, reporting_currency=prep.reporting_currency,
+                                     prep.settings, cols.native)
+        stage = Stage(_STAGE_TABLE, cols, values, cutoff, zone=prep.timezone, text_table=_TEXT_TABLE)
+        for statement in stage_sql(stage, reporting_currency=prep.reporting_currency,
                                    fx_table=qualified("fx_rates")):
             con.execute(statement)
     except duckdb.Error as error:
         if text_is_view(cols):  # the file is first read here, not by read_text
             raise unreadable(cols, error) from None
         raise
-    drop_text(con, cols, _TEXT_TABLE)
     rows_loaded = upsert_rows(con, stage, extras_in_raw, source_file=source_file, loaded_at=loaded_at)
     rows_deleted = delete_absent_rows(con, stage) if prep.settings.complete else 0
     rows_quarantined = quarantine_rows(con, stage, load_id=load_id, source_file=source_file, loaded_at=loaded_at)
@@ -346,6 +345,7 @@ def _load_table(
         observe(con, stage, verdict)
     for statement in drop_stage_sql(stage):
         con.execute(statement)
+    drop_text(con, cols, _TEXT_TABLE)
     if rows_read != rows_loaded + rows_quarantined:  # pragma: no cover - a loader bug, never bad input
         raise RuntimeError(f"{source.path}: {rows_read} rows read but {rows_loaded} loaded + "
                            f"{rows_quarantined} quarantined; the load was rolled back")

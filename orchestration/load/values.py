@@ -68,6 +68,41 @@ _COMMA_GROUPS = r"[+-]?[0-9]{1,3}(,[0-9]{3})+"  # 1,234: a thousand or a fractio
 _DOT_GROUPS = r"[+-]?[0-9]{1,3}(\.[0-9]{3})+"
 _SLASH = r"([0-9]{1,2})/([0-9]{1,2})/[0-9]{4}([ T].*)?"
 
+# Typed Parquet columns read as they are, not through their text (issue 20): by contract type, the DuckDB
+# types whose values give, in the range ``_NATIVE_RANGE`` allows, exactly the value that ``typed_sql``
+# reads from their text (``CAST(value AS VARCHAR)``, which has no whitespace and is never empty).
+# tests/test_load_native.py checks each pair on edge values in several time zones and value formats.
+# Every other type goes through its text as before: FLOAT (its text '1.1' reads back as another DOUBLE
+# than the FLOAT's value), an int column from a DOUBLE (3.0 is a whole number, 1e+20 is not), and the
+# types no test covers (DECIMAL, unsigned integers, timestamps in other units).
+_INTEGERS = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT"})
+NATIVE_TYPES: dict[str, frozenset[str]] = {
+    "decimal": _INTEGERS | {"DOUBLE"},
+    "int": _INTEGERS,
+    "timestamp": frozenset({"TIMESTAMP", "TIMESTAMP WITH TIME ZONE"}),
+    "date": frozenset({"DATE"}),
+    "bool": frozenset({"BOOLEAN"}),
+}
+# The values of a native column that are read directly; any other (NaN, infinity, a date before year 1
+# or after 9999) goes through its text as before, so its reason is the same.
+_NATIVE_RANGE = {
+    "DOUBLE": "isfinite({v})",
+    "DATE": "{v} BETWEEN DATE '0001-01-01' AND DATE '9999-12-31'",
+    "TIMESTAMP": "{v} BETWEEN TIMESTAMP '0001-01-01' AND TIMESTAMP '9999-12-31 23:59:59.999999'",
+    "TIMESTAMP WITH TIME ZONE": "{v} BETWEEN TIMESTAMPTZ '0001-01-02 00:00:00+00' AND TIMESTAMPTZ '9999-12-30 00:00:00+00'",
+}
+
+
+def is_native(col: Column, file_type: str) -> bool:
+    """Whether a file column of DuckDB type ``file_type`` is read natively for contract column ``col``."""
+    return file_type in NATIVE_TYPES.get(col.type, frozenset())
+
+
+def native_text(v: str) -> str:
+    """The text of native column ``v``: what the loader read for it before (and quotes in reasons)."""
+    return f"CAST({v} AS VARCHAR)"
+
+
 DATE_FORMAT_NAMES = {"%d.%m.%Y": "DD.MM.YYYY", "%d/%m/%Y": "DD/MM/YYYY", "%m/%d/%Y": "MM/DD/YYYY",
                      "%Y/%m/%d": "YYYY/MM/DD", "%d-%m-%Y": "DD-MM-YYYY"}
 
@@ -168,6 +203,31 @@ class ValueFormat:
                     f"WHEN 'false' THEN false WHEN '0' THEN false END")
         raise ValueError(f"unknown contract type {col.type!r}")
 
+    def native_sql(self, col: Column, v: str, file_type: str, zone: str) -> str:
+        """SQL for the typed value of native column ``v`` (DuckDB type ``file_type``, ``is_native``) in a
+        session whose TimeZone is ``zone``: the value itself where it is in range and the file's format
+        reads its text so, else ``typed_sql`` on its text. Equal to ``typed_sql(col, native_text(v))`` on
+        every value."""
+        text_path = self.typed_sql(col, native_text(v))
+        if col.type == "decimal" and self.decimal_separator != ".":
+            return text_path  # its text '1.5' is not a number with a decimal comma
+        if col.type == "timestamp" and file_type == "TIMESTAMP" and zone == "UTC":
+            value = v  # read in UTC and stored as naive UTC: itself, without two time zone conversions
+        elif col.type == "timestamp":
+            # a naive value is read in the session TimeZone, as its text is (TRY_CAST: no error out of range)
+            instant = v if file_type.endswith("TIME ZONE") else f"TRY_CAST({v} AS TIMESTAMPTZ)"
+            value = f"timezone('UTC', {instant})"
+        elif col.type == "decimal":
+            value = f"CAST({v} AS DOUBLE)"
+        elif col.type == "int":
+            value = f"CAST({v} AS BIGINT)"
+        else:
+            value = v
+        guard = _NATIVE_RANGE.get(file_type)
+        if guard is None:
+            return value
+        return f"CASE WHEN {guard.format(v=v)} THEN {value} ELSE {text_path} END"
+
     def type_name(self, col: Column) -> str:
         """How a reason names the type a value failed to be."""
         base = {"timestamp": "timestamp (ISO 8601)", "date": "date (YYYY-MM-DD)", "decimal": "number",
@@ -180,12 +240,24 @@ class ValueFormat:
         return base
 
 
+def _dot_evidence(text_table: str, v: str) -> str:
+    """SQL counting the values of text ``v`` that only a dot reads; '.' is in nearly every value of a dot
+    file, so the count stops at MIN_EVIDENCE (see detect_value_format)."""
+    return (f"SELECT count(*) FROM (SELECT 1 FROM {ident(text_table)} WHERE contains({v}, '.') "
+            f"AND regexp_full_match({v}, {literal(_padded(_ONLY_DOT))}) "
+            f"AND NOT regexp_full_match({v}, {literal(_padded(_DOT_GROUPS))}) LIMIT {MIN_EVIDENCE})")
+
+
 def detect_value_format(con: duckdb.DuckDBPyConnection, text_table: str, columns: list[tuple[Column, int]],
-                        settings: ExportSettings) -> ValueFormat:
+                        settings: ExportSettings, native: dict[int, str] | None = None) -> ValueFormat:
     """The ValueFormat of one file: declared values from ``settings``, the rest detected on ``text_table``.
 
-    ``columns`` are the contract columns with their position (``c<i>``) in the text table.
+    ``columns`` are the contract columns with their position (``c<i>``) in the text table; ``native``
+    the positions read in their own type (read.py) with that type. The text of a number or a date in
+    its own type never holds a comma or a slash, so their counts are 0 without a scan; it still counts
+    among the date values, and a DOUBLE's text may be dot evidence.
     """
+    native = native or {}
     how: dict[str, str] = {}
     decimal = settings.decimal_separator
     if decimal:
@@ -201,18 +273,20 @@ def detect_value_format(con: duckdb.DuckDBPyConnection, text_table: str, columns
     capped: list[str] = []  # counts that only matter up to MIN_EVIDENCE
     if not decimal:
         for c, i in columns:
-            if c.type == "decimal":
+            if c.type == "decimal" and i in native:
+                if native[i] == "DOUBLE":  # an integer type's text has no dot
+                    capped.append(_dot_evidence(text_table, native_text(f"c{i}")))
+            elif c.type == "decimal":
                 aggregates.append(
                     f"count(*) FILTER (contains(c{i}, ',') AND regexp_full_match(c{i}, {literal(_padded(_ONLY_COMMA))}) "
                     f"AND NOT regexp_full_match(c{i}, {literal(_padded(_COMMA_GROUPS))})) AS comma_{i}")
-                # '.' is in nearly every value of a dot file, so this count stops at MIN_EVIDENCE (below)
-                capped.append(
-                    f"SELECT count(*) FROM (SELECT 1 FROM {ident(text_table)} WHERE contains(c{i}, '.') "
-                    f"AND regexp_full_match(c{i}, {literal(_padded(_ONLY_DOT))}) "
-                    f"AND NOT regexp_full_match(c{i}, {literal(_padded(_DOT_GROUPS))}) LIMIT {MIN_EVIDENCE})")
-    if not date_format:
+                capped.append(_dot_evidence(text_table, f"c{i}"))
+    dates = [i for c, i in columns if c.type in ("date", "timestamp")]
+    if not date_format and any(i not in native for i in dates):  # else no slash date can be there
         for c, i in columns:
-            if c.type in ("date", "timestamp"):
+            if c.type in ("date", "timestamp") and i in native:
+                aggregates.append(f"count(c{i}) AS values_{i}")  # the share of slash dates counts them too
+            elif c.type in ("date", "timestamp"):
                 pattern = literal(_padded(_SLASH))
                 slash = f"contains(c{i}, '/') AND regexp_full_match(c{i}, {pattern})"
                 part = lambda n: f"TRY_CAST(regexp_extract(c{i}, {pattern}, {n}) AS INT)"  # noqa: E731
