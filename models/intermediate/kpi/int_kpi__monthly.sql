@@ -1,4 +1,6 @@
-{{ config(materialized='table') }}
+{{ config(materialized=table_in_parts_materialization(), part_column='scope_type', parts=kpi_scope_types()) }}
+-- built one scope type at a time on DuckDB, so that the exact percentiles of one scope are in memory at once
+-- (macros/table_in_parts.sql)
 -- Monthly value of every KPI in every scope, from its records: the series that
 -- mart_kpi_monthly publishes and that intervals, season adjustment and DiD
 -- use. Medians are over the month's records. A total (orders, revenue, new

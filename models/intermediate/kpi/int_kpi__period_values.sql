@@ -1,4 +1,6 @@
-{{ config(materialized='table') }}
+{{ config(materialized=table_in_parts_materialization(), part_column='scope_type', parts=kpi_scope_types()) }}
+-- built one scope type at a time on DuckDB, so that the exact percentiles of one scope are in memory at once
+-- (macros/table_in_parts.sql)
 -- The value of every KPI over the baseline and over the post period, per
 -- scope, from the period's records: pooled ratios, percentiles over all the
 -- period's records (never an average of monthly medians), and for totals the
