@@ -41,7 +41,8 @@
     {%- set target_relation = this.incorporate(type='table') -%}
     {%- set intermediate_relation = make_intermediate_relation(target_relation) -%}
     {%- set preexisting_intermediate_relation = load_cached_relation(intermediate_relation) -%}
-    {%- set backup_relation = make_backup_relation(target_relation, 'table' if existing_relation is none else existing_relation.type) -%}
+    {%- set backup_type = 'table' if existing_relation is none else existing_relation.type -%}
+    {%- set backup_relation = make_backup_relation(target_relation, backup_type) -%}
     {%- set preexisting_backup_relation = load_cached_relation(backup_relation) -%}
     {{ drop_relation_if_exists(preexisting_intermediate_relation) }}
     {{ drop_relation_if_exists(preexisting_backup_relation) }}

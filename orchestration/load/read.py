@@ -342,7 +342,7 @@ def _first_lines(error: Exception, limit: int = 3) -> str:
 # --------------------------------------------------------------------------- rows
 
 def _source_select(con: duckdb.DuckDBPyConnection, cols: FileColumns) -> str:
-    """SELECT _row_number, c0..cN (the file's columns as text) FROM the file."""
+    """SELECT _row_number, c0..cN (the file's columns as text; a native column as it is) FROM the file."""
     source = cols.source
     path = literal(str(cols.layout.path if cols.layout else source.path))
     width = len(cols.file_names)
@@ -389,7 +389,8 @@ def _text_kind(cols: FileColumns) -> str:
 
 
 def read_text(con: duckdb.DuckDBPyConnection, cols: FileColumns, name: str) -> int:
-    """Create TEMP table (or view, ``text_is_view``) ``name`` (_row_number, c0..cN as VARCHAR); return its
+    """Create TEMP table (or view, ``text_is_view``) ``name`` (_row_number, c0..cN as VARCHAR, a native
+    Parquet column in its own type: ``FileColumns.native``); return its
     row count.
 
     Without a mapping c<i> is the file's column i; with one, the table has

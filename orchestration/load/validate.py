@@ -1,7 +1,7 @@
 """Row-level rules of the contract, as one SQL statement per file.
 
-Turns the all-text table of read.py into a typed staging table in a single
-vectorised pass. Each row gets the list of rules it breaks (``_errors``), in
+Turns the table of read.py (text, and typed Parquet columns as they are) into a
+typed staging table in a single vectorised pass. Each row gets the list of rules it breaks (``_errors``), in
 this order, which is also the order of the reasons in raw.quarantine:
 
 1. missing: NULL (after trimming; empty = NULL) in a non-nullable or key column
@@ -236,7 +236,8 @@ def _checks(stage: Stage, reporting_currency: str) -> list[tuple[str, str]]:
 def stage_sql(stage: Stage, *, reporting_currency: str, fx_table: str) -> list[str]:
     """SQL statements that make the staging relation ``stage.name`` from ``stage.text_table``.
 
-    Columns: _row_number, c<i> (the value of a native key column), v<i> (clean text, of the key and extra columns), t_<column>
+    Columns: _row_number, c<i> (the value of a native key column), v<i> (clean text, of the key and extra
+    columns), t_<column>
     (typed contract values, defaults applied), _broken, _errors (list of
     {column_name, reason, rule, value}; NULL for a valid row), _ok, _dup_rank (1 = the row that is loaded for its key,
     2 = a valid row that lost its key to a later one), _winner (row number of the
