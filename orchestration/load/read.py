@@ -150,11 +150,7 @@ def _csv_header(path: Path, delimiter: str, label: str) -> list[str]:
     return header
 
 
-def _parquet_header(source: SourceFile) -> list[str]:
-    return [name for name, _ in parquet_schema(source)]
-
-
-def parquet_schema(source: SourceFile) -> list[tuple[str, str]]:
+def _parquet_schema(source: SourceFile) -> list[tuple[str, str]]:
     """(column name, DuckDB type) of a Parquet file, in file order."""
     con = duckdb.connect()
     try:
@@ -218,14 +214,16 @@ def layout_of(source: SourceFile, settings: ExportSettings, workdir: Path, expec
     return Layout(path, encoding, sniff_delimiter(_text_sample(path), expected), "detected")
 
 
-def _header(source: SourceFile, layout: Layout) -> list[str]:
+def _header(source: SourceFile, layout: Layout) -> tuple[list[str], list[str]]:
+    """The file's column names, and their DuckDB types where the file has types (Parquet; else none)."""
     if source.format == "csv":
-        return _csv_header(layout.path, layout.delimiter or ",", str(source.path))
+        return _csv_header(layout.path, layout.delimiter or ",", str(source.path)), []
     if source.format == "jsonl":
-        return _jsonl_header(layout.path, str(source.path))
+        return _jsonl_header(layout.path, str(source.path)), []
     if source.format == "excel":
-        return _excel_header(source)
-    return _parquet_header(source)
+        return _excel_header(source), []
+    schema = _parquet_schema(source)
+    return [name for name, _ in schema], [file_type for _, file_type in schema]
 
 
 def mapping_sources(mapping: TableMapping) -> set[str]:
@@ -249,7 +247,7 @@ def file_columns(source: SourceFile, table: Table, settings: ExportSettings, wor
     """
     expected = mapping_sources(mapping) if mapping is not None else set(table.column_names)
     layout = layout_of(source, settings, workdir, expected)
-    raw_names = _header(source, layout)
+    raw_names, file_types = _header(source, layout)
     names = tuple(n.strip() or f"column_{i + 1}" for i, n in enumerate(raw_names))
 
     seen: dict[str, int] = {}
@@ -280,16 +278,16 @@ def file_columns(source: SourceFile, table: Table, settings: ExportSettings, wor
     used = set(contract.values())
     extras = tuple((name, i) for i, name in enumerate(names) if i not in used)
     return FileColumns(source, table, names, tuple(raw_names), contract, extras, layout, None, names,
-                       native=_native_columns(source, table, contract))
+                       native=_native_columns(table, contract, file_types))
 
 
-def _native_columns(source: SourceFile, table: Table, contract: dict[str, int]) -> dict[int, str]:
-    """The contract columns of a Parquet file that are read in their own type (``values.is_native``)."""
-    if source.format != "parquet":
+def _native_columns(table: Table, contract: dict[str, int], file_types: list[str]) -> dict[int, str]:
+    """The contract columns of a typed (Parquet) file that are read in their own type (``values.is_native``);
+    none for a file without types."""
+    if not file_types:
         return {}
-    types = [file_type for _, file_type in parquet_schema(source)]
-    return {position: types[position] for name, position in contract.items()
-            if is_native(table.column(name), types[position])}
+    return {position: file_types[position] for name, position in contract.items()
+            if is_native(table.column(name), file_types[position])}
 
 
 def _mapped_columns(source: SourceFile, table: Table, layout: Layout, raw_names: tuple[str, ...],
